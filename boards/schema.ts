@@ -46,14 +46,28 @@ export interface UartDef {
   baud: number;
 }
 
+/**
+ * A control line between MCU and modem. `pulseMs` (extension): how long the line is held active for a
+ * pulse (PWRKEY on/off, RESET), from the modem's hardware design; absent for level lines.
+ */
+export interface ControlLine {
+  pin: PinName;
+  activeHigh: boolean;
+  pulseMs?: number;
+}
+
 export interface ModemDef {
   model: ModemModel;
   uart: UartDef;
   /** PWRKEY line (MCU output); active level as wired (many boards drive it through a transistor). */
-  pwrkey?: { pin: PinName; activeHigh: boolean };
-  reset?: { pin: PinName; activeHigh: boolean };
+  pwrkey?: ControlLine;
+  reset?: ControlLine;
   /** BC660K PSM_EINT / SIMCom DTR wake line. */
-  wake?: { pin: PinName; activeHigh: boolean };
+  wake?: ControlLine;
+  /** (extension) Modem RI / RING output to the MCU (input on the MCU). */
+  ring?: ControlLine;
+  /** (extension) Board switch that powers the modem (e.g. LilyGO T-A7670 BOARD_POWERON_PIN). */
+  powerEnable?: ControlLine;
   /** Network and SIM defaults used by the simulator's network model. */
   apn?: string;
 }
@@ -93,6 +107,9 @@ export interface BatteryDef {
   capacityMah: number;
   nominalV: number;
   source?: string;
+  /** (extension) True when the capacity is a stated assumption rather than a cited figure. */
+  assumed?: boolean;
+  note?: string;
 }
 
 export interface Board {
@@ -110,9 +127,18 @@ export interface Board {
   battery?: BatteryDef;
   /** component → state → current. Components: 'mcu', 'board' (regulator, USB bridge), 'modem', sensor names. */
   power: Record<string, Record<string, CurrentFigure>>;
+  /** (extension) Assumptions and wiring notes a user should read, with their sources. */
+  notes?: string[];
+  /** (extension) Where the board was loaded from (set by the loader), e.g. `boards/devkitc-bc660k.ts`. */
+  file?: string;
 }
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends (infer U)[] ? U[] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
 /** What a board file exports: a partial board layered on `extends`. */
-export type BoardFile = DeepPartial<Omit<Board, 'lineage'>> & { id: string; extends?: string };
+export type BoardFile = DeepPartial<Omit<Board, 'lineage' | 'file'>> & {
+  id: string;
+  extends?: string;
+  /** (extension) A base only meant to be extended (not listed as a board to build for). */
+  abstract?: boolean;
+};
