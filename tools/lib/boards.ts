@@ -130,9 +130,7 @@ function resolveExtends(ref: string, fromAbs: string): string {
 
 function unknownBoard(id: string): UserError {
   const known = shippedBoardIds();
-  return new UserError('BOARD_UNKNOWN', `unknown board "${id}"; known boards: ${known.join(', ')}`, {
-    hint: 'or pass the path of your own board file (e.g. ./boards/my-board.ts)',
-  });
+  return new UserError('BOARD_UNKNOWN', `unknown board "${id}"; known boards: ${known.join(', ')} (or give the path of your own board file)`);
 }
 
 /** Resolves the chain from a file: returns merged data and lineage (base first). */
