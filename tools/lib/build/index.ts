@@ -100,8 +100,8 @@ interface ResolvedEntry {
   boardFromApp?: string;
 }
 
-export function resolveEntry(entry: string): ResolvedEntry {
-  const abs = resolve(entry);
+export function resolveEntry(entry: string, cwd = process.cwd()): ResolvedEntry {
+  const abs = resolve(cwd, entry);
   if (!existsSync(abs)) throw new UserError('BUILD_NO_ENTRY', `${entry}: no such file or directory`, { hint: 'give an app directory (with main.ts) or a .ts entry file' });
   let entryFile = abs;
   let appDir = dirname(abs);
@@ -156,7 +156,7 @@ function esbuildErrorToDiagnostics(e: unknown, cwd: string): BuildDiagnostic[] {
 
 export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
   const cwd = opts.cwd ?? process.cwd();
-  const entry = resolveEntry(resolve(cwd, opts.entry));
+  const entry = resolveEntry(opts.entry, cwd);
   const board = await resolveBoard(opts.board, entry.boardFromApp);
   const outDir = resolve(cwd, opts.outDir ?? 'dist');
   const minify = opts.minify ?? true;
@@ -167,6 +167,7 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
   try {
     bundled = await esbuild.build({
       entryPoints: [entry.entryFile],
+      absWorkingDir: cwd,
       bundle: true,
       write: false,
       format: 'iife',
@@ -217,7 +218,6 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
     inputSourceMap: map1 as never,
     sourceMaps: true,
     compact: false,
-    cloneInputAst: false,
   });
   if (!lowered?.code || !lowered.map) throw new Error('lowering produced no output');
   let code = lowered.code;
