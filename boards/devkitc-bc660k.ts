@@ -36,13 +36,7 @@ export default {
     { pin: 'D34', role: 'soil-moisture', name: 'soil', fullScaleV: 3.3 },
     { pin: 'D35', role: 'battery', name: 'battery', dividerRatio: 0.5, fullScaleV: 3.3 },
   ],
-  battery: {
-    chemistry: '2×AA Li-FeS2 (e.g. Energizer L91) in series',
-    capacityMah: 3000,
-    nominalV: 3.0,
-    assumed: true,
-    note: 'L91 capacity depends on load and temperature (vendor curves ≈3000–3500 mAh at light loads); 3000 mAh used. The NB-IoT Tx peaks need a bulk capacitor.',
-  },
+  // battery: 2×AA lithium, inherited from esp32-devkitc (NB-IoT Tx peaks need a bulk capacitor).
   power: {
     modem: {
       psm: { mA: 0.0008, source: 'Quectel BC660K-GL Hardware Design §3.4.2: deep sleep (PSM) 800 nA typ' },

@@ -13,12 +13,19 @@ export default {
   // BOOT button on GPIO0 (Espruino BTN1 = D0); Espruino's LED1 is D2 (no LED is fitted on the DevKitC,
   // add one there).
   gpio: { button: 'D0', led: 'D2' },
+  battery: {
+    chemistry: '2×AA Li-FeS2 (e.g. Energizer L91) in series',
+    capacityMah: 3000,
+    nominalV: 3.0,
+    assumed: true,
+    note: 'fed to the 3V3 pin (2.7–3.6 V over the cell life). L91 capacity depends on load and temperature (vendor curves ≈3000–3500 mAh at light loads); 3000 mAh used',
+  },
   power: {
     board: {
       quiescent: {
         mA: 3.79,
         source: 'https://lucidar.me/en/esp32/power-consumption-of-esp32/ (DevKitC whole board in deep sleep: 3.8 mA)',
-        note: 'regulator + USB bridge: the measured 3.8 mA whole-board figure minus the chip’s own 10 µA deep-sleep current',
+        note: 'regulator + USB bridge: the measured 3.8 mA whole-board figure minus the chip’s own 10 µA deep-sleep current; measured powered through the regulator, so an upper bound when the cells feed 3V3 directly',
       },
     },
   },
