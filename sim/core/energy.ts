@@ -48,6 +48,10 @@ interface Running {
   mA: number;
 }
 
+/** 'off' (supply removed, e.g. power loss) is valid for every component and draws nothing unless the board lists it. */
+export const OFF = 'off';
+const OFF_FIGURE: CurrentFigure = { mA: 0, note: 'unpowered' };
+
 export class UnknownPowerStateError extends Error {}
 
 export class EnergyMeter implements PowerMeter {
@@ -69,7 +73,7 @@ export class EnergyMeter implements PowerMeter {
   figure(component: string, state: string): CurrentFigure | undefined {
     const table = this.board.power[component];
     if (!table) return undefined;
-    const f = table[state];
+    const f = table[state] ?? (state === OFF ? OFF_FIGURE : undefined);
     if (!f) {
       throw new UnknownPowerStateError(
         `energy: board '${this.board.id}' has no current figure for component '${component}' in state '${state}' ` +
@@ -123,7 +127,7 @@ export class EnergyMeter implements PowerMeter {
       let uAh = 0;
       for (const [s, v] of m) {
         const e = v.mAms / MA_MS_PER_UAH;
-        const f = this.board.power[c]?.[s];
+        const f = this.board.power[c]?.[s] ?? (s === OFF ? OFF_FIGURE : undefined);
         states[s] = { ms: v.ms, uAh: e, mA: f?.mA ?? 0, ...(f?.assumed ? { assumed: true } : {}) };
         uAh += e;
       }
