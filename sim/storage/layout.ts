@@ -145,7 +145,7 @@ export function writeEntry(flash: SimFlash, addr: number, name: string, size: nu
 
 /** Delete an entry: clear LIVE (the atomic step), then zero name.firstChars as Espruino does. */
 export function deleteEntry(flash: SimFlash, addr: number): void {
-  flash.program(addr + 3, new Uint8Array([0xff & ~F_LIVE]));
+  flash.program(addr + 3, new Uint8Array([flash.byteAt(addr + 3) & ~F_LIVE]));
   flash.program(addr + 4, new Uint8Array(4));
 }
 

@@ -156,11 +156,20 @@ export class EspruinoStorage {
     return true;
   }
 
-  /** Make room for `extent` bytes at the end of the log, compacting once if needed (jsfCreateFile). */
+  /**
+   * Make room for `extent` bytes at the end of the log (jsfCreateFile). Espruino compacts only when
+   * the log is full, using RAM as swap; this compaction needs free flash for its image (compact.ts),
+   * so it runs as soon as a write would leave too little room to compact later — with small live data
+   * that is only a couple of pages earlier than Espruino would.
+   */
   private reserve(extent: number): number {
-    if (this.end + extent <= this.flash.size) return this.end;
-    this.compact();
-    if (this.end + extent <= this.flash.size) return this.end;
+    const size = this.flash.size;
+    const P = this.flash.pageBytes;
+    const live = this.getStats().fileBytes;
+    const end = this.end + extent;
+    const compactableAfter = (Math.floor(end / P) + 1) * P + entryExtent(16 + live + extent) <= size;
+    if ((end > size || !compactableAfter) && this.getStats().trashBytes > 0) this.compact();
+    if (this.end + extent <= size) return this.end;
     return fail('Unable to find or create file');
   }
 
@@ -330,8 +339,9 @@ export class EspruinoStorage {
     this.rescan();
   }
 
-  /** Reclaim trash. Returns false if there was no room to compact safely (nothing is changed then). */
+  /** Reclaim trash. True if done (or nothing to do); false if there was no room to compact safely. */
   compact(): boolean {
+    if (this.getStats().trashCount === 0) return true;
     const ok = compactLog(this.flash, this.entries, this.end, isLiveFile);
     if (ok) this.rescan();
     return ok;
