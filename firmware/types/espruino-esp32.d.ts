@@ -250,7 +250,6 @@ interface EspruinoE extends EventEmitter<EEvents> {
   lockConsole(): void;
   setPassword(password: string | undefined): void;
   setTimeZone(zone: number): void;
-  getBattery(): number;
   clip(x: number, min: number, max: number): number;
   sum(arr: ArrayLike<number>): number;
   variance(arr: ArrayLike<number>, mean: number): number;
@@ -262,7 +261,6 @@ interface EspruinoE extends EventEmitter<EEvents> {
   dumpStr(): string;
   defrag(): void;
   memoryArea(addr: number, len: number): string;
-  errorFlag?: never;
 }
 declare var E: EspruinoE;
 
@@ -377,6 +375,8 @@ declare function require(name: 'crypto'): CryptoModule;
 declare function require(name: string): unknown;
 
 // ---- ESP32 (targets/esp32/jswrap_esp32.c) ------------------------------------------------------------
+// Not declared: ESP32.lightSleep(ms) exists in Espruino's current source but we could not confirm it is
+// in 2v29.
 
 interface ESP32State {
   sdkVersion: string;
@@ -388,19 +388,25 @@ interface ESP32State {
 interface ESP32Class {
   /** Deep sleep for `us` µs (C int: max 2147483647 ≈ 35.8 min). Waking is a full reboot. */
   deepSleep(us: number): void;
-  /** Wake from deep sleep when `pin` (an RTC GPIO) reaches `level`. */
-  deepSleepExt0(pin: PinLike, level: 0 | 1 | boolean): void;
-  /** Wake on several RTC GPIOs: mode 0 = any low... see ESP-IDF esp_sleep_enable_ext1_wakeup (0 ALL_LOW, 1 ANY_HIGH). */
-  deepSleepExt1(pins: PinLike[], mode: 0 | 1): void;
+  /**
+   * Deep sleep until `pin` reaches `level`. The pin must be an RTC GPIO (ESP32: 0, 2, 4, 12–15, 25–27,
+   * 32–39), else "Invalid pin".
+   */
+  deepSleepExt0(pin: PinLike, level: 0 | 1): void;
+  /** Deep sleep until the RTC GPIOs match `mode`: 0 = all LOW (ESP_EXT1_WAKEUP_ALL_LOW), 1 = any HIGH. */
+  deepSleepExt1(pins: PinLike[] | PinLike, mode: 0 | 1): void;
   /** 0 undefined/reset, 2 EXT0, 3 EXT1, 4 timer, 5 touchpad, 6 ULP. */
   getWakeupCause(): number;
   getState(): ESP32State;
   /** ADC attenuation of an ADC1 pin: 0 = 0 dB … 3 = 11 dB (≈ 3.3 V full scale). */
   setAtten(pin: PinLike, atten: 0 | 1 | 2 | 3): void;
   reboot(): void;
-  /** Persistently enable/disable BLE (takes effect after reboot; frees heap when off). */
+  /**
+   * Switch BLE on/off (stored in NVS). REMOVES THE SAVED CODE FROM FLASH and restarts; with BLE off the
+   * next boot has more heap for JsVars.
+   */
   enableBLE(enable: boolean): void;
-  /** Persistently enable/disable Wi-Fi (takes effect after reboot). */
+  /** Switch Wi-Fi on/off (stored in NVS). REMOVES THE SAVED CODE FROM FLASH and restarts. */
   enableWifi(enable: boolean): void;
   setBLE_Debug(level: number): void;
   /** Mark the running OTA image valid (or invalid to roll back). */

@@ -188,7 +188,8 @@ interface String {
   slice(start?: number, end?: number): string;
   substring(start: number, end?: number): string;
   substr(from: number, length?: number): string;
-  split(separator: string | RegExp, limit?: number): string[];
+  /** No `limit` argument in Espruino (src/jswrap_string.c). */
+  split(separator: string | RegExp): string[];
   toLowerCase(): string;
   toUpperCase(): string;
   trim(): string;
@@ -246,8 +247,6 @@ declare function isFinite(number: number): boolean;
 declare function eval(x: string): any;
 declare function encodeURIComponent(s: string | number | boolean): string;
 declare function decodeURIComponent(s: string): string;
-declare function escape(s: string): string;
-declare function unescape(s: string): string;
 /** Espruino: base64 encode / decode of 8-bit strings. */
 declare function btoa(binaryData: string): string;
 declare function atob(base64Data: string): string;
