@@ -70,6 +70,11 @@ export class EspruinoStorage {
   private entries: Entry[] = [];
   private end = 0;
   private files = new Map<string, Entry>();
+  /** Running totals (kept in step with `entries`, so writes stay O(1) in the number of files). */
+  private liveBytes = 0;
+  private liveCount = 0;
+  private trashBytes = 0;
+  private trashCount = 0;
 
   constructor(flash: SimFlash) {
     this.flash = flash;
@@ -123,7 +128,26 @@ export class EspruinoStorage {
     this.end = r.end;
     this.scanOverrun = r.overrun;
     this.files = new Map();
-    for (const e of this.entries) if (isLiveFile(e)) this.files.set(e.name, e);
+    this.liveBytes = this.liveCount = this.trashBytes = this.trashCount = 0;
+    for (const e of this.entries) {
+      if (isLiveFile(e)) {
+        this.files.set(e.name, e);
+        this.liveBytes += e.extent;
+        this.liveCount++;
+      } else {
+        this.trashBytes += e.extent;
+        this.trashCount++;
+      }
+    }
+  }
+
+  /** Book-keeping when a live file becomes trash. */
+  private retire(e: Entry): void {
+    e.deleted = true;
+    this.liveBytes -= e.extent;
+    this.liveCount--;
+    this.trashBytes += e.extent;
+    this.trashCount++;
   }
 
   private applyPatch(e: Entry): void {
@@ -151,7 +175,7 @@ export class EspruinoStorage {
     const e = this.files.get(name);
     if (!e) return false;
     deleteEntry(this.flash, e.addr);
-    e.deleted = true;
+    this.retire(e);
     this.files.delete(name);
     return true;
   }
@@ -165,10 +189,10 @@ export class EspruinoStorage {
   private reserve(extent: number): number {
     const size = this.flash.size;
     const P = this.flash.pageBytes;
-    const live = this.getStats().fileBytes;
+    const live = this.liveBytes;
     const end = this.end + extent;
     const compactableAfter = (Math.floor(end / P) + 1) * P + entryExtent(16 + live + extent) <= size;
-    if ((end > size || !compactableAfter) && this.getStats().trashBytes > 0) this.compact();
+    if ((end > size || !compactableAfter) && this.trashCount > 0) this.compact();
     if (this.end + extent <= size) return this.end;
     return fail('Unable to find or create file');
   }
@@ -180,10 +204,12 @@ export class EspruinoStorage {
     const old = this.files.get(name);
     if (old) {
       deleteEntry(this.flash, old.addr);
-      old.deleted = true;
+      this.retire(old);
     }
     const e: Entry = { addr, extent: entryExtent(size), kind: 'file', size, userFlags, name, committed: true, deleted: false };
     this.entries.push(e);
+    this.liveBytes += e.extent;
+    this.liveCount++;
     this.end = addr + e.extent;
     this.files.set(name, e);
     return e;
@@ -209,6 +235,8 @@ export class EspruinoStorage {
     this.flash.program(targetAddr, data);
     deleteEntry(this.flash, addr);
     e.deleted = true;
+    this.trashBytes += e.extent;
+    this.trashCount++;
   }
 
   // ------------------------------------------------------------------ public API (jswrap_storage.c)
@@ -341,7 +369,7 @@ export class EspruinoStorage {
 
   /** Reclaim trash. True if done (or nothing to do); false if there was no room to compact safely. */
   compact(): boolean {
-    if (this.getStats().trashCount === 0) return true;
+    if (this.trashCount === 0) return true;
     const ok = compactLog(this.flash, this.entries, this.end, isLiveFile);
     if (ok) this.rescan();
     return ok;
@@ -353,17 +381,10 @@ export class EspruinoStorage {
   }
 
   getStats(): StorageStats {
-    let fileBytes = 0, fileCount = 0, trashBytes = 0, trashCount = 0;
-    for (const e of this.entries) {
-      if (isLiveFile(e)) {
-        fileBytes += e.extent;
-        fileCount++;
-      } else {
-        trashBytes += e.extent;
-        trashCount++;
-      }
-    }
-    return { totalBytes: this.flash.size, freeBytes: this.getFree(), fileBytes, fileCount, trashBytes, trashCount };
+    return {
+      totalBytes: this.flash.size, freeBytes: this.getFree(),
+      fileBytes: this.liveBytes, fileCount: this.liveCount, trashBytes: this.trashBytes, trashCount: this.trashCount,
+    };
   }
 
   /**

@@ -123,6 +123,7 @@ describe('EspruinoStorage API', () => {
     for (const l of lines.slice(20)) a.write(l);
     const all = lines.join('');
     expect(s.open('log', 'r').getLength()).toBe(all.length);
+    expect(s.getStats()).toEqual(new EspruinoStorage(s.flash).getStats());
     expect(s.list(undefined, { sf: true })).toEqual(['log']);
     const r = s.open('log', 'r');
     const got: string[] = [];
@@ -210,6 +211,9 @@ describe('EspruinoStorage over a long run', () => {
     expect(w.totalErases).toBeGreaterThan(0);
     // Every compaction rewrites from page 0, as Espruino's does: the first page is the hottest.
     expect(w.hottestPages[0]!.page).toBe(0);
-    expect(new EspruinoStorage(flash).readJSON('queue')).toMatchObject({ head: 2999 });
+    const again = new EspruinoStorage(flash);
+    expect(again.readJSON('queue')).toMatchObject({ head: 2999 });
+    // The running totals kept while writing equal what a fresh scan of the flash finds.
+    expect(s.getStats()).toEqual(again.getStats());
   });
 });
