@@ -105,6 +105,7 @@ export class SimBoard {
   private replSource: string[] = [];
   private replLine = '';
   private stopAtSleep = false;
+  private remountNeeded = false;
 
   private constructor(
     private readonly qjs: QuickJSWASMModule,
@@ -256,7 +257,13 @@ export class SimBoard {
 
   /** The boot sequence in a fresh JS world. `only`: run just that file (load(file)); `resetOnly`: reset(). */
   private startWorld(cause: WakeCause | 'load' | 'resetJs', only?: string): void {
-    this.storage = new EspruinoStorage(this.flash); // mount, as Espruino does at boot
+    // Espruino mounts Storage at every boot. The mounted state is a pure function of the flash
+    // contents, which only change while the MCU runs, so remounting is needed only after a power loss
+    // (where mount also repairs interrupted writes) or when the flash was handed in from outside.
+    if (this.remountNeeded) {
+      this.storage = new EspruinoStorage(this.flash);
+      this.remountNeeded = false;
+    }
     const w = this.newWorld();
     this.trace.emit('js', { start: cause });
     const seq: string[] = [];
@@ -354,6 +361,7 @@ export class SimBoard {
       this.extWake = undefined;
       this.gpio.resetPins();
       for (const c of Object.keys(this.board.power)) if (this.energy.stateOf(c) !== undefined) this.energy.state(c, OFF);
+      this.remountNeeded = true;
       this.sched.after(this.powerLossRebootMs, () => {
         this.wallOffset = -this.sched.now(); // RTC lost power
         this.boot('powerLoss');

@@ -8,7 +8,7 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten';
 import type { SimContext, TimerId } from '../core/types.ts';
 import type { CostModel } from './cost.ts';
-import { PRELUDE, PRELUDE_FILENAME } from './prelude.ts';
+import { PRELUDE, PRELUDE_CHUNKS, PRELUDE_FILENAME } from './prelude.ts';
 import { formatPosition, parseStack, type BundleSourceMap, type SourcePosition } from './sourcemap.ts';
 
 export interface FirmwareError {
@@ -44,6 +44,8 @@ export interface WorldOptions {
   cost: CostModel;
   sources: Map<string, LoadedSource>;
 }
+
+const baselines = new WeakMap<QuickJSRuntime, number>();
 
 /** Ops the world itself answers; everything else goes to the host. */
 const WORLD_OPS = new Set(['dispatch', 'timer', 'clearTimer', 'changeInterval', 'print']);
@@ -84,7 +86,9 @@ export class JsWorld {
       throw new Error(`simulator prelude failed: ${e?.message} ${e?.stack ?? ''}`);
     }
     r.value.dispose();
-    this.baselineBytes = this.memoryUsedBytes();
+    // A fresh context with the API installed uses the same memory every boot: measure once per runtime.
+    this.baselineBytes = baselines.get(rt) ?? this.memoryUsedBytes();
+    baselines.set(rt, this.baselineBytes);
     rt.setMemoryLimit(this.baselineBytes + opts.memoryLimitBytes);
   }
 
@@ -274,6 +278,18 @@ export class JsWorld {
       this.dispatchFn?.dispose();
       this.dispatchFn = hs[1].dup();
       return undefined;
+    }
+    if (op === 'chunk') {
+      const name = this.ctx.getString(hs[1]);
+      const src = PRELUDE_CHUNKS[name];
+      if (src === undefined) throw new Error(`simulator: no API chunk '${name}'`);
+      const r = this.ctx.evalCode(src, PRELUDE_FILENAME);
+      if (r.error) {
+        const e = this.ctx.dump(r.error) as { message?: string };
+        r.error.dispose();
+        throw new Error(`simulator: API chunk '${name}' failed: ${e?.message}`);
+      }
+      return r.value;
     }
     if (this.halted || this.disposed) return undefined;
     const args = hs.slice(1).map((h) => this.fromHandle(h));
