@@ -241,7 +241,12 @@ export class EspruinoStorage {
 
   // ------------------------------------------------------------------ public API (jswrap_storage.c)
 
-  /** Validate a file name (JsfFileName is 28 bytes). `max` is 27 for StorageFile (one byte for the chunk). */
+  /**
+   * Validate a file name: JsfFileName is 28 bytes (jsflash.h; "max 28 characters" since 2v05). The
+   * Espruino sources (jsfNameFromVar) silently cut longer names to 28 bytes, so two long names can
+   * collide on the device; the simulator rejects them instead, with this message (not Espruino's).
+   * `max` is 27 for StorageFile (the last byte holds the chunk number).
+   */
   static checkName(name: unknown, max = NAME_BYTES): string {
     const s = String(name);
     if (s.length === 0) fail('File name must not be empty');
