@@ -117,7 +117,6 @@ export class MemoryStorage implements CounterStorage {
   }
   /** Power comes back: the device reboots with what flash holds. */
   reboot(): void {
-    this.dead = false;
-    this.failAt = -1;
+    this.dead = false; // failAt stays: a later boot's write may be the one that fails
   }
 }

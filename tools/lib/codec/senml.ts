@@ -37,8 +37,8 @@ export interface ResolveOptions {
 export function resolveSenml(pack: unknown, opts: ResolveOptions = {}): Result<SenmlReading[]> {
   if (!Array.isArray(pack)) return fail('BAD_STRUCTURE', 'SenML pack must be an array of records');
   const out: SenmlReading[] = [];
-  let bn = '', bt = 0, bv = 0, bs = 0;
-  let bu: string | undefined;
+  let bn = '', bt = 0;
+  let bu: string | undefined, bv: number | undefined, bs: number | undefined; // undefined: not set (so −0 stays −0)
   for (let i = 0; i < pack.length; i++) {
     const rec = pack[i];
     const where = `SenML record ${i}`;
@@ -72,11 +72,11 @@ export function resolveSenml(pack: unknown, opts: ResolveOptions = {}): Result<S
     const reading: SenmlReading = { name, time };
     const unit = rec.get(U) ?? bu;
     if (unit !== undefined) reading.unit = unit;
-    if (rec.has(V)) reading.value = bv + rec.get(V);
+    if (rec.has(V)) reading.value = bv === undefined ? rec.get(V) : bv + rec.get(V);
     else if (rec.has(VS)) reading.value = rec.get(VS);
     else if (rec.has(VB)) reading.value = rec.get(VB);
     else if (rec.has(VD)) reading.value = rec.get(VD);
-    if (rec.has(S)) reading.sum = bs + rec.get(S);
+    if (rec.has(S)) reading.sum = bs === undefined ? rec.get(S) : bs + rec.get(S);
     out.push(reading);
   }
   return ok(out);
