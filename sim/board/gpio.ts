@@ -112,6 +112,12 @@ export class SimGpio {
     if (before !== after) for (const w of [...this.watches.values()]) if (w.pin === pin) this.edge(w, after, this.ctx.sched.now());
   }
 
+  /** Board wiring: the level a pin idles at (e.g. a button with a pull-up resistor), without an event. */
+  wire(pin: string, level: 0 | 1): void {
+    SimGpio.check(pin);
+    this.external.set(pin, level);
+  }
+
   externalLevel(pin: string): 0 | 1 | undefined {
     return this.external.get(pin);
   }
@@ -124,8 +130,9 @@ export class SimGpio {
 
   watch(id: number, pin: string, spec: WatchSpec): void {
     SimGpio.check(pin);
-    const reported = this.read(pin);
-    this.watches.set(id, { ...spec, id, pin, lastTime: this.ctx.sched.now(), reported });
+    const w: Watch = { ...spec, id, pin, lastTime: this.ctx.sched.now(), reported: 0 };
+    this.watches.set(id, w);
+    w.reported = this.read(pin); // after registering: setWatch forces the pull-up on ESP32
   }
 
   clearWatch(id: number): void {

@@ -138,6 +138,12 @@ export class SimBoard {
       w.schedule(this.sched.now(), () => w.dispatch('watch', ev.id, ev.state, this.wallTime(ev.time) / 1000, this.wallTime(ev.lastTime) / 1000), 'watch');
     };
     this.gpio.onExternalChange = (pin, level) => this.checkExtWake(pin, level);
+    // Buttons, reed switches and alarm contacts switch to GND against a pull-up resistor (the DevKitC's
+    // BOOT button on GPIO0 has one): they idle high.
+    for (const role of ['button', 'pulse', 'alarm'] as const) {
+      const pin = this.board.gpio[role];
+      if (pin) this.gpio.wire(pin, 1);
+    }
     for (const name of ['Serial1', 'Serial2', 'Serial3']) {
       const def = this.board.console.serial === name ? this.board.console : this.board.modem?.uart.serial === name ? this.board.modem.uart : undefined;
       const u = new SimUart(name, this.ctx, { baud: def?.baud ?? 9600, tx: def?.tx, rx: def?.rx });
