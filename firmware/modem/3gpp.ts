@@ -16,8 +16,11 @@ export function syncSteps(attempts: number, perTryMs: number): ChatStep[] {
 /** Echo off and numeric +CME errors (TS 27.007 §8.1: CMEE=1 numeric). */
 export var STEP_ECHO_OFF: ChatStep = { send: 'ATE0', timeoutMs: 1000 };
 export var STEP_CMEE: ChatStep = { send: 'AT+CMEE=1', timeoutMs: 1000 };
-/** SIM ready check (`+CPIN: READY`). */
-export var STEP_CPIN: ChatStep = { send: 'AT+CPIN?', expect: ['+CPIN:'], timeoutMs: 5000, name: 'cpin' };
+/**
+ * SIM ready check (`+CPIN: READY`), retried: right after boot modems answer `+CME ERROR: 14` (SIM busy)
+ * or, like the A7670 in the recorded logs, `+CME ERROR: SIM failure` before `+CPIN: READY` arrives.
+ */
+export var STEP_CPIN: ChatStep = { send: 'AT+CPIN?', expect: ['+CPIN:'], timeoutMs: 5000, name: 'cpin', retry: { count: 20, delayMs: 1000 } };
 export var STEP_CFUN1: ChatStep = { send: 'AT+CFUN=1', timeoutMs: 15000 };
 export var STEP_CFUN0: ChatStep = { send: 'AT+CFUN=0', timeoutMs: 15000 };
 /** n=4: stat, tac, ci, AcT and the PSM timers in URCs and reads (TS 27.007 §10.1.22). */
