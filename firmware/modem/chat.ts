@@ -80,10 +80,18 @@ export interface CommandOptions {
   timeoutMs?: number;
   /** Extra final lines that fail the command (startsWith match). */
   abort?: string[];
+  /** Extra final lines that complete it like OK (e.g. `NORMAL POWER DOWN` of AT+CPOWD=1, sent without OK). */
+  final?: string[];
   /** Async result after OK. */
   then?: ThenSpec;
   /** Binary/text payload written after the `>` prompt (each char one byte). */
   data?: string;
+  /**
+   * A response that carries raw bytes: header `prefix … sep` whose field `lenField` (parseArgs index)
+   * gives the byte count that follows sep — `+CARECV: <len>,<data>` (sep ','), `+QIRD: <len>\r\n<data>`
+   * (sep '\r\n'). The header goes to `lines`, the bytes to the result's `data`.
+   */
+  binary?: { prefix: string; sep: string; lenField: number };
 }
 
 export interface CommandResult {
@@ -92,6 +100,8 @@ export interface CommandResult {
   lines: string[];
   /** The final line: OK, or the async result line when `then` was given. */
   final: string;
+  /** Raw bytes of a `binary` response (8-bit string). */
+  data?: string;
 }
 
 /** A step of a script: dialogs as data (Zephyr modem_chat_script_chat). */
@@ -127,6 +137,7 @@ interface Urc {
 }
 
 interface Pending {
+  data: string | undefined;
   cmd: string;
   opts: CommandOptions;
   lines: string[];
@@ -238,6 +249,8 @@ export class Chat {
   /** Lines that matched no command and no URC (kept for diagnostics, last 20). */
   declare unknown: string[];
   declare onDataBound: (d: string) => void;
+  /** Whether the last command that sends data saw its `>` prompt (tells "rejected" from "send failed"). */
+  declare lastPrompt: boolean;
 
   constructor(opts: ChatOptions) {
     var g: any = globalThis;
@@ -251,6 +264,7 @@ export class Chat {
     this.queue = [];
     this.rxLines = 0;
     this.unknown = [];
+    this.lastPrompt = false;
     var self = this;
     this.onDataBound = function (d: string) {
       self.onData(d);
@@ -294,6 +308,7 @@ export class Chat {
     var o: CommandOptions = opts || {};
     return new Promise<CommandResult>(function (resolve, reject) {
       var p: Pending = {
+        data: undefined,
         cmd: cmd,
         opts: o,
         lines: [],
@@ -438,6 +453,7 @@ export class Chat {
 
   begin(p: Pending): void {
     this.cur = p;
+    this.lastPrompt = false;
     p.rxAtStart = this.rxLines;
     this.arm(p, p.opts.timeoutMs || this.defaultTimeoutMs);
     this.write(p.cmd + '\r');
@@ -466,10 +482,39 @@ export class Chat {
     this.next();
   }
 
+  /** Cuts a `binary` response out of the buffer: 0 not one, 1 taken, 2 header seen but bytes missing. */
+  takeBinary(p: Pending): number {
+    var b = p.opts.binary!;
+    var s = this.buf;
+    var k = 0;
+    var idx: number, n: number, header: string;
+    while (k < s.length && (s.charAt(k) === '\r' || s.charAt(k) === '\n')) k++;
+    if (s.length - k < b.prefix.length) return b.prefix.indexOf(s.substr(k)) === 0 && s.length > k ? 2 : 0;
+    if (s.substr(k, b.prefix.length) !== b.prefix) return 0;
+    idx = s.indexOf(b.sep, k + b.prefix.length);
+    if (idx < 0) return 2;
+    header = s.substr(k, idx - k);
+    n = parseInt(parseArgs(header)[b.lenField], 10);
+    if (isNaN(n) || n < 0) return 0;
+    if (s.length < idx + b.sep.length + n) return 2;
+    p.data = s.substr(idx + b.sep.length, n);
+    this.buf = s.substr(idx + b.sep.length + n);
+    this.log('<', header + ' [' + n + ' bytes]');
+    this.rxLines++;
+    p.lines.push(header);
+    return 1;
+  }
+
   onData(d: string): void {
-    var cr: number, lf: number, i: number, p: Pending | null, line: string;
+    var cr: number, lf: number, i: number, p: Pending | null, line: string, bin: number;
     this.buf += d;
     for (;;) {
+      p = this.cur;
+      if (p && p.opts.binary && p.data === undefined && p.phase === 1) {
+        bin = this.takeBinary(p);
+        if (bin === 1) continue;
+        if (bin === 2) return;
+      }
       cr = this.buf.indexOf('\r');
       lf = this.buf.indexOf('\n');
       i = cr < 0 ? lf : lf < 0 ? cr : cr < lf ? cr : lf;
@@ -479,6 +524,7 @@ export class Chat {
         if (p && p.opts.data !== undefined && !p.promptSent && this.buf.trim() === '>') {
           this.buf = '';
           p.promptSent = true;
+          this.lastPrompt = true;
           this.log('<', '>');
           this.rxLines++;
           this.write(p.opts.data);
@@ -509,9 +555,10 @@ export class Chat {
             this.arm(p, o.then.timeoutMs);
             return;
           }
-          return this.finish({ command: p.cmd, lines: p.lines, final: 'OK' }, null);
+          return this.finish({ command: p.cmd, lines: p.lines, final: 'OK', data: p.data }, null);
         }
         if (line === 'ERROR') return this.finish(null, modemError('ERROR', p.cmd + ': ERROR', p.cmd));
+        if (startsWithAny(line, o.final)) return this.finish({ command: p.cmd, lines: p.lines, final: line, data: p.data }, null);
         if (line.indexOf('+CME ERROR:') === 0 || line.indexOf('+CMS ERROR:') === 0) return this.finish(null, parseCmeError(line, p.cmd));
         if (startsWithAny(line, o.abort)) {
           ea = modemError('ABORT', p.cmd + ': ' + line, p.cmd);

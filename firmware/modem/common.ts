@@ -237,6 +237,13 @@ export class ModemDriver {
     });
   }
 
+  /** Drives a level line (SIMCom DTR) active or inactive; no-op without the pin. */
+  level(spec: PinSpec | undefined, active: boolean): void {
+    var g: any = globalThis;
+    var gpio = this.opts.gpio || { digitalWrite: g.digitalWrite };
+    if (spec) gpio.digitalWrite(spec.pin, active === spec.activeHigh ? 1 : 0);
+  }
+
   delay(ms: number): Promise<void> {
     return this.chat.delay(ms);
   }

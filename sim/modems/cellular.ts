@@ -97,6 +97,11 @@ export abstract class CellularModel extends ModemModelBase {
     }
   }
 
+  /** +CEREG <AcT> (models with a RAT choice override it). */
+  protected accessTech(): number {
+    return this.spec.act;
+  }
+
   /** Hook: the SIM became ready (A7670 prints +CPIN: READY etc.). */
   protected onSimReady(): void {}
 
@@ -108,7 +113,7 @@ export abstract class CellularModel extends ModemModelBase {
   ceregFields(n: number): string {
     let s = String(this.stat);
     if (n >= 2 && (this.registered || this.stat === 3)) {
-      s += `,"${this.tac}","${this.ci}",${this.spec.act}`;
+      s += `,"${this.tac}","${this.ci}",${this.accessTech()}`;
       if (n >= 3 && this.stat === 3) s += ',0,15';
       else if (n >= 4 && this.psmGrant && this.registered) s += `,,,"${encodeT3324(this.psmGrant.activeS)}","${encodeT3412(this.psmGrant.tauS)}"`;
     }

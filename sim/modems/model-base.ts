@@ -240,6 +240,7 @@ export abstract class ModemModelBase implements UartPeer, PinListener {
         delete this.pinSince[role];
         this.onPulse(role, held);
       }
+      this.onLevel(role, active);
       if (role === 'reset' && active) this.hold('reset');
       if (role === 'powerEnable') {
         if (active) this.onPulse('powerEnable', 0);
@@ -252,6 +253,8 @@ export abstract class ModemModelBase implements UartPeer, PinListener {
 
   /** A control line was active for heldMs and released (model-specific timing rules). */
   protected abstract onPulse(role: PinRole, heldMs: number): void;
+  /** A control line changed level (level-sensitive lines such as SIMCom DTR). */
+  protected onLevel(_role: PinRole, _active: boolean): void {}
   /** UART bytes while in PSM/sleep (BC660K: they wake the module and are lost). */
   protected abstract wakeByUart(text: string): void;
   /** Called after each reboot/power-up: reset the model's session state. */

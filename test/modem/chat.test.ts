@@ -206,3 +206,22 @@ describe('argv and hex helpers', () => {
     expect(() => fromHex('ABC')).toThrow(expect.objectContaining({ message: expect.stringContaining('odd length') }));
   });
 });
+
+describe('binary responses', () => {
+  it('reads +CARECV: <len>,<bytes> even when the bytes contain CR/LF and arrive in pieces', async () => {
+    const { chat, feed } = rig();
+    const p = chat.command('AT+CARECV=0,1460', { binary: { prefix: '+CARECV:', sep: ',', lenField: 0 } });
+    feed('AT+CARECV=0,1460\r\r\n+CARE');
+    feed('CV: 7,a\r\nOK');
+    feed('\r\xff\r\n\r\nOK\r\n');
+    const r = await p;
+    expect(r.data).toBe('a\r\nOK\r\xff');
+    expect(r.lines).toEqual(['+CARECV: 7']);
+  });
+  it('reads +QIRD: <len> CRLF <bytes>', async () => {
+    const { chat, feed } = rig();
+    const p = chat.command('AT+QIRD=0,1500', { binary: { prefix: '+QIRD:', sep: '\r\n', lenField: 0 } });
+    feed('\r\n+QIRD: 3\r\n\r\n\x00\r\nOK\r\n');
+    expect((await p).data).toBe('\r\n\x00');
+  });
+});
