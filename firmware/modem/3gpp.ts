@@ -153,6 +153,24 @@ export function parseCereg(line: string, hasN: boolean): Registration {
   return r;
 }
 
+/**
+ * Tells the read form (`+CEREG: <n>,<stat>,…`) from the URC form (`+CEREG: <stat>[,"<tac>",…]`): the
+ * read form's second field is a bare number, the URC's is the quoted TAC or absent. Needed because a
+ * URC can arrive between AT+CEREG? and its response and carries the same prefix.
+ */
+export function ceregIsRead(line: string): boolean {
+  var parts = line.substr(line.indexOf(':') + 1).split(',');
+  var second = parts.length >= 2 ? parts[1].trim() : '';
+  return second !== '' && second.charAt(0) !== '"';
+}
+
+/** Parses every +CEREG line of a response, whichever form each has. */
+export function parseCeregLines(lines: string[]): Registration[] {
+  var out: Registration[] = [];
+  for (var i = 0; i < lines.length; i++) if (lines[i].indexOf('+CEREG:') === 0) out.push(parseCereg(lines[i], ceregIsRead(lines[i])));
+  return out;
+}
+
 export interface Signal {
   /** dBm or null when unknown. */
   rssiDbm: number | null;

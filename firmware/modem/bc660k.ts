@@ -10,7 +10,7 @@
  * so powerOff() enables deep sleep and releases the connection. Espruino subset only.
  */
 import { ChatScript, ChatStep, ModemError, fromHex, modemError, parseArgs, toHex } from './chat.ts';
-import { INIT_STEPS, Registration, STEP_CEREG4, STEP_CEREG_READ, STEP_CCLK, STEP_CFUN1, STEP_CIMI, STEP_CSQ, Signal, edrxStep, parseCclk, parseCereg, parseCsq, pickDigits, psmStep } from './3gpp.ts';
+import { INIT_STEPS, Registration, STEP_CEREG4, STEP_CEREG_READ, STEP_CCLK, STEP_CFUN1, STEP_CIMI, STEP_CSQ, Signal, edrxStep, parseCclk,  parseCsq, pickDigits, psmStep } from './3gpp.ts';
 import { Capabilities, CellularModem, Identity, ModemDriver, ModemOptions } from './common.ts';
 
 export var BC660K_CAPS: Capabilities = {
@@ -192,7 +192,7 @@ export class Bc660k extends ModemDriver implements CellularModem {
         return self.step(STEP_CEREG_READ);
       })
       .then(function (r) {
-        if (r.lines.length) self.noteRegistration(parseCereg(r.lines[0], true));
+        self.noteCereg(r.lines);
       });
   }
 

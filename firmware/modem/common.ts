@@ -12,7 +12,7 @@
  * SEND_FAIL, BACKOFF (recover() refused: wait `retryInMs`), NOT_SUPPORTED, BAD_ARG, BAD_RESPONSE, CLOSED.
  */
 import { Chat, ChatSerial, ChatTimers, ChatScript, ChatStep, ModemError, modemError } from './chat.ts';
-import { Registration, Signal, parseCereg, syncSteps } from './3gpp.ts';
+import { Registration, Signal, parseCereg, parseCeregLines, syncSteps } from './3gpp.ts';
 
 /** Capabilities as data, for the node runtime, the CLI and the simulator. */
 export interface Capabilities {
@@ -206,6 +206,12 @@ export class ModemDriver {
     }
   }
 
+  /** Notes each +CEREG line of a read response (a URC may be among them, see ceregIsRead). */
+  noteCereg(lines: string[]): void {
+    var regs = parseCeregLines(lines);
+    for (var i = 0; i < regs.length; i++) this.noteRegistration(regs[i]);
+  }
+
   /** Runs a script; a success after a reboot resets the back-off schedule. */
   run(script: ChatScript, vars?: { [k: string]: string | number }) {
     var self = this;
@@ -294,7 +300,7 @@ export class ModemDriver {
         self.step(readStep).then(
           function (res) {
             if (done) return;
-            if (res.lines.length) self.noteRegistration(parseCereg(res.lines[0], true));
+            self.noteCereg(res.lines);
             if (!done) pollTimer = self.timers.setTimeout(poll, pollMs);
           },
           function (e: ModemError) {

@@ -9,7 +9,7 @@
  * Espruino subset only.
  */
 import { ChatScript, ChatStep, ModemError, bytesToStr, modemError, parseArgs, strToBytes } from './chat.ts';
-import { INIT_STEPS, Registration, STEP_CCLK, STEP_CEREG4, STEP_CEREG_READ, STEP_CESQ, STEP_CFUN1, STEP_CGSN, STEP_CIMI, STEP_CSQ, Signal, edrxStep, parseCclk, parseCereg, parseCesq, parseCsq, pickDigits, psmStep } from './3gpp.ts';
+import { INIT_STEPS, Registration, STEP_CCLK, STEP_CEREG4, STEP_CEREG_READ, STEP_CESQ, STEP_CFUN1, STEP_CGSN, STEP_CIMI, STEP_CSQ, Signal, edrxStep, parseCclk,  parseCesq, parseCsq, pickDigits, psmStep } from './3gpp.ts';
 import { Capabilities, CellularModem, Identity, ModemDriver, ModemOptions } from './common.ts';
 
 export var SIM7080G_CAPS: Capabilities = {
@@ -222,7 +222,7 @@ export class Sim7080g extends ModemDriver implements CellularModem {
         return self.step(STEP_CEREG_READ);
       })
       .then(function (r) {
-        if (r.lines.length) self.noteRegistration(parseCereg(r.lines[0], true));
+        self.noteCereg(r.lines);
       });
   }
 

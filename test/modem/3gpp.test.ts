@@ -11,6 +11,7 @@ import {
   encodeT3412,
   parseCclk,
   parseCereg,
+  parseCeregLines,
   parseCesq,
   parseCsq,
   pickDigits,
@@ -54,6 +55,11 @@ describe('+CEREG', () => {
     expect(parseCereg('+CEREG: 1,"33C2","022FE6CF",9', false)).toMatchObject({ stat: 1, registered: true, tac: '33C2', act: 9 });
     expect(parseCereg('+CEREG: 0,2', true)).toMatchObject({ stat: 2, registered: false });
     expect(parseCereg('+CEREG: 3,"0001","0000ABCD",9,0,15', false)).toMatchObject({ denied: true, registered: false, rejectCause: 15 });
+  });
+  it('tells a URC that arrived inside an AT+CEREG? response from the read form', () => {
+    const regs = parseCeregLines(['+CEREG: 1,"AB13","03E77E89",9', '+CEREG: 4,1,"AB13","03E77E89",9,,,"00100001","00101010"', '+CEREG: 2', '+CEREG: 4,2']);
+    expect(regs.map((r) => r.stat)).toEqual([1, 1, 2, 2]);
+    expect(regs[1]).toMatchObject({ activeTimeS: 60, tauS: 36000 });
   });
   it('treats unknown stat values as not registered (A7670E returned 11)', () => {
     expect(parseCereg('+CEREG: 0,11', true)).toMatchObject({ stat: 11, registered: false, denied: false });

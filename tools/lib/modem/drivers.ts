@@ -1,0 +1,38 @@
+/**
+ * Firmware drivers by model name, for the host-side tools (replay, REPL, benchmark): each entry
+ * builds the driver (imported directly from firmware/modem) and its simulator model on a harness.
+ * The Cat-1 models register here as they land (EC200U, A7670).
+ */
+import { Bc660k } from '../../../firmware/modem/bc660k.ts';
+import { Sim7080g } from '../../../firmware/modem/sim7080g.ts';
+import type { CellularModem, ModemDriver, ModemOptions } from '../../../firmware/modem/common.ts';
+import type { ModelPins } from '../../../sim/modems/model-base.ts';
+import { UserError } from '../errors.ts';
+
+export interface DriverEntry {
+  /** Board-style name. */
+  name: string;
+  create(opts: ModemOptions): ModemDriver & CellularModem;
+  /** Control lines as on the reference board (boards/*.ts), for driver and model alike. */
+  pins: ModelPins;
+}
+
+export const DRIVERS: Record<string, DriverEntry> = {
+  bc660k: {
+    name: 'BC660K-GL',
+    create: (o) => new Bc660k(o),
+    pins: { reset: { pin: 'D4', activeHigh: true }, wake: { pin: 'D5', activeHigh: true } }, // boards/devkitc-bc660k.ts
+  },
+  sim7080g: {
+    name: 'SIM7080G',
+    create: (o) => new Sim7080g(o),
+    pins: { pwrkey: { pin: 'D41', activeHigh: true }, wake: { pin: 'D42', activeHigh: false } }, // boards/lilygo-t-sim7080g-s3.ts
+  },
+};
+
+export function driverFor(model: string): DriverEntry & { key: string } {
+  const key = model.toLowerCase().replace(/-gl$/, '').replace(/[^a-z0-9]/g, '');
+  const d = DRIVERS[key];
+  if (!d) throw new UserError('UNKNOWN_MODEM', `no driver for modem "${model}"`, { hint: `available: ${Object.keys(DRIVERS).join(', ')}` });
+  return { ...d, key };
+}
