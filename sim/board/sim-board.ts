@@ -13,7 +13,6 @@
  * Power loss (a PowerLossError from flash): the JS world ends at once, every component goes 'off',
  * and the board powers on again after `powerLossRebootMs` (RTC lost: the clock restarts at 0).
  */
-import type { QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
 import type { Board } from '../../boards/schema.ts';
 import type { SimContext } from '../core/types.ts';
 import { VirtualScheduler } from '../core/scheduler.ts';
@@ -23,7 +22,7 @@ import { createRng, Sfc32 } from '../core/rng.ts';
 import { SimFlash } from '../storage/flash.ts';
 import { EspruinoStorage } from '../storage/storage.ts';
 import type { StorageFile } from '../storage/storage-file.ts';
-import { loadQuickJS } from '../engine/quickjs.ts';
+import { Engine } from '../engine/engine.ts';
 import { DEFAULT_COST, type CostModel } from '../engine/cost.ts';
 import { JsWorld, type FirmwareError, type LoadedSource } from '../engine/world.ts';
 import { BundleSourceMap } from '../engine/sourcemap.ts';
@@ -59,6 +58,8 @@ export interface SimBoardOptions {
   /** MCU power state while awake. Default: 'active' if the board lists it, else 'active240'. */
   mcuActiveState?: string;
   onConsole?: (text: string) => void;
+  /** Restore each boot's fresh context from a memory snapshot (default true; see sim/engine/engine.ts). */
+  snapshot?: boolean;
 }
 
 export class SimBoard {
@@ -107,11 +108,10 @@ export class SimBoard {
   private stopAtSleep = false;
   private remountNeeded = false;
 
-  private constructor(
-    private readonly qjs: QuickJSWASMModule,
-    readonly rt: QuickJSRuntime,
-    opts: SimBoardOptions,
-  ) {
+  /** The board's QuickJS engine (one WebAssembly instance, runtime and context). */
+  engine!: Engine;
+
+  private constructor(opts: SimBoardOptions) {
     this.board = opts.board;
     this.sched = new VirtualScheduler();
     const t = opts.trace;
@@ -152,12 +152,16 @@ export class SimBoard {
     }
     for (const name of ['I2C1', 'I2C2']) this.i2c.set(name, new SimI2CBus(name, this.ctx));
     if (opts.onConsole) this.consoleListeners.push(opts.onConsole);
-    rt.setInterruptHandler(() => (this.world ? this.world.onPoll() : false));
   }
 
   static async create(opts: SimBoardOptions): Promise<SimBoard> {
-    const qjs = await loadQuickJS();
-    return new SimBoard(qjs, qjs.newRuntime(), opts);
+    const b = new SimBoard(opts);
+    b.engine = await Engine.create({
+      snapshot: opts.snapshot,
+      stackLimitBytes: b.board.mcu.stackLimitBytes,
+      onInterrupt: () => (b.world ? b.world.onPoll() : false),
+    });
+    return b;
   }
 
   // ------------------------------------------------------------------ running
@@ -187,7 +191,7 @@ export class SimBoard {
   dispose(): void {
     this.world?.dispose();
     this.world = undefined;
-    this.rt.dispose();
+    this.engine.dispose();
     this.trace.close();
   }
 
@@ -233,7 +237,7 @@ export class SimBoard {
     this.serialListening.clear();
     this.rxBuffers.clear();
     this.gpio.clearWatches();
-    const w = new JsWorld(this.rt, this.ctx, {
+    const w = new JsWorld(this.engine, this.ctx, {
       sys: (op, args) => handleSys(this, op, args),
       consoleOut: (text) => this.consoleOut(text),
       firmwareError: (e) => {

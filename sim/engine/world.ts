@@ -5,7 +5,8 @@
  * virtual time, charges execution cost (cost.ts) and turns uncaught errors into Espruino-style
  * console output plus structured FirmwareErrors with TypeScript positions.
  */
-import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten';
+import type { QuickJSContext, QuickJSHandle } from 'quickjs-emscripten';
+import type { Engine } from './engine.ts';
 import type { SimContext, TimerId } from '../core/types.ts';
 import type { CostModel } from './cost.ts';
 import { PRELUDE, PRELUDE_CHUNKS, PRELUDE_FILENAME } from './prelude.ts';
@@ -45,13 +46,15 @@ export interface WorldOptions {
   sources: Map<string, LoadedSource>;
 }
 
-const baselines = new WeakMap<QuickJSRuntime, number>();
+
 
 /** Ops the world itself answers; everything else goes to the host. */
-const WORLD_OPS = new Set(['dispatch', 'timer', 'clearTimer', 'changeInterval', 'print']);
+const WORLD_OPS = new Set(['timer', 'clearTimer', 'changeInterval', 'print']);
 
 export class JsWorld {
-  readonly ctx: QuickJSContext;
+  get ctx(): QuickJSContext {
+    return this.engine.ctx!;
+  }
   halted = false;
   disposed = false;
   /** Memory the engine itself uses after the API is installed (not counted against the firmware). */
@@ -68,35 +71,21 @@ export class JsWorld {
   polls = 0;
 
   constructor(
-    private readonly rt: QuickJSRuntime,
+    private readonly engine: Engine,
     private readonly sim: SimContext,
     private readonly host: WorldHost,
     private readonly opts: WorldOptions,
   ) {
-    rt.setMemoryLimit(-1);
-    rt.setMaxStackSize(opts.stackLimitBytes);
-    this.ctx = rt.newContext();
-    const sys = this.ctx.newFunction('__sys', (...hs) => this.onSys(hs));
-    this.ctx.setProp(this.ctx.global, '__sys', sys);
-    sys.dispose();
-    const r = this.ctx.evalCode(PRELUDE, PRELUDE_FILENAME);
-    if (r.error) {
-      const e = this.ctx.dump(r.error) as { message?: string; stack?: string };
-      r.error.dispose();
-      throw new Error(`simulator prelude failed: ${e?.message} ${e?.stack ?? ''}`);
-    }
-    r.value.dispose();
-    // A fresh context with the API installed uses the same memory every boot: measure once per runtime.
-    this.baselineBytes = baselines.get(rt) ?? this.memoryUsedBytes();
-    baselines.set(rt, this.baselineBytes);
-    rt.setMemoryLimit(this.baselineBytes + opts.memoryLimitBytes);
+    engine.target = (op, hs) => this.onSys(op, hs);
+    engine.freshContext(PRELUDE, PRELUDE_FILENAME, PRELUDE_CHUNKS);
+    engine.markUsed();
+    this.dispatchFn = engine.dispatchFn;
+    this.baselineBytes = engine.baselineBytes;
+    engine.rt.setMemoryLimit(this.baselineBytes + opts.memoryLimitBytes);
   }
 
   memoryUsedBytes(): number {
-    const h = this.rt.computeMemoryUsage();
-    const u = this.ctx.dump(h) as { memory_used_size: number };
-    h.dispose();
-    return u.memory_used_size;
+    return this.engine.memoryUsedBytes();
   }
 
   /** Virtual time as the firmware sees it: the event's time plus the cost of the run so far. */
@@ -129,9 +118,9 @@ export class JsWorld {
     return this.sim.sched.at(t, run, label);
   }
 
-  /** Evaluates code at global scope (boot code, REPL input). Returns the value's console form, or undefined on error. */
-  evaluate(code: string, filename: string): string | undefined {
-    return this.run(() => this.ctx.evalCode(code, filename), true);
+  /** Evaluates code at global scope (boot code from Storage). */
+  evaluate(code: string, filename: string): void {
+    this.run(() => this.ctx.evalCode(code, filename), false);
   }
 
   /** Calls the sandbox's dispatcher (timers, watches, serial data, init). */
@@ -203,8 +192,8 @@ export class JsWorld {
   /** Promise jobs run after each callback (Espruino runs microtasks before timers). */
   private runJobs(): void {
     for (let guard = 0; guard < 1000 && !this.halted && !this.disposed; guard++) {
-      if (!this.rt.hasPendingJob()) return;
-      const r = this.rt.executePendingJobs();
+      if (!this.engine.rt.hasPendingJob()) return;
+      const r = this.engine.rt.executePendingJobs();
       if (r.error) {
         this.handleError(r.error);
         r.error.dispose();
@@ -272,27 +261,9 @@ export class JsWorld {
 
   // ---- host boundary ----
 
-  private onSys(hs: QuickJSHandle[]): QuickJSHandle | undefined {
-    const op = this.ctx.getString(hs[0]);
-    if (op === 'dispatch') {
-      this.dispatchFn?.dispose();
-      this.dispatchFn = hs[1].dup();
-      return undefined;
-    }
-    if (op === 'chunk') {
-      const name = this.ctx.getString(hs[1]);
-      const src = PRELUDE_CHUNKS[name];
-      if (src === undefined) throw new Error(`simulator: no API chunk '${name}'`);
-      const r = this.ctx.evalCode(src, PRELUDE_FILENAME);
-      if (r.error) {
-        const e = this.ctx.dump(r.error) as { message?: string };
-        r.error.dispose();
-        throw new Error(`simulator: API chunk '${name}' failed: ${e?.message}`);
-      }
-      return r.value;
-    }
+  private onSys(op: string, hs: QuickJSHandle[]): QuickJSHandle | undefined {
     if (this.halted || this.disposed) return undefined;
-    const args = hs.slice(1).map((h) => this.fromHandle(h));
+    const args = hs.map((h) => this.fromHandle(h));
     let v: unknown;
     if (WORLD_OPS.has(op)) v = this.worldOp(op, args);
     else v = this.host.sys(op, args);
@@ -408,15 +379,14 @@ export class JsWorld {
     this.timers.clear();
   }
 
-  /** Frees the context (all JS state). Must not be called while JS is running. */
+  /** Ends this boot's JS world for good; the engine resets the context before the next boot. */
   dispose(): void {
     if (this.disposed) return;
     this.halt();
     this.disposed = true;
-    this.dispatchFn?.dispose();
     this.dispatchFn = undefined;
-    this.ctx.dispose();
-    this.rt.setMemoryLimit(-1);
+    if (this.engine.target) this.engine.target = undefined;
+    this.engine.rt.setMemoryLimit(-1);
   }
 
   get isRunning(): boolean {
