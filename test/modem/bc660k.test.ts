@@ -246,6 +246,24 @@ describe('BC660K driver ⇄ model', () => {
     expect(without).toBeGreaterThanOrEqual(10000);
   });
 
+  it('an outage drops registration and the socket (receive fails with CLOSED); the modem re-registers after it', async () => {
+    server = await udpServer(() => null);
+    const { h, drv } = setup({ outages: [{ fromMs: 120000, toMs: 180000 }] }, 1, 20);
+    const events: string[] = [];
+    drv.onEvent((e) => events.push(e.type + (e.registration ? `:${e.registration.stat}` : '')));
+    await up(h, drv);
+    await h.run(drv.openUdp('127.0.0.1', server.port));
+    const e = await rejection(h.run(drv.receive(300000)));
+    expect(e.code).toBe('CLOSED');
+    expect(h.sched.now()).toBeGreaterThanOrEqual(120000);
+    expect(h.sched.now()).toBeLessThan(121000);
+    expect(events).toContain('registration:2');
+    expect(events).toContain('closed');
+    await h.advance(120000);
+    expect(drv.registration).toMatchObject({ registered: true });
+    expect(events.filter((x) => x === 'registration:1').length).toBeGreaterThanOrEqual(2);
+  });
+
   it('reads signal (QENG with ECL), identity and network time', async () => {
     const { h, model, drv } = setup('poor');
     await up(h, drv);
