@@ -1,0 +1,196 @@
+/**
+ * Espruino's interactive console on a simulated board: bytes arriving on the console UART (Serial1,
+ * UART0 on the ESP32) are edited by the line editor (line-editor.ts) and complete lines are evaluated
+ * in the board's running JS world (SimBoard.evalInContext → JsWorld.evalForRepl), so `print()`,
+ * Storage writes, `E.setBootCode`, `reset()`, `load()` and `save()` act on the simulated MCU and its
+ * flash exactly as the firmware's own calls do.
+ *
+ * What the console prints, after src/jsinteractive.c (Espruino 2v29):
+ *   - at each start of the interpreter: boot-file output, then (echo on, no saved RAM image) the banner
+ *     (banner.ts), a newline and the `>` prompt. `load()` without a file restarts silently (saved state is
+ *     reloaded); `load(file)` and `reset()` show the banner; a hardware boot (power-on, deep-sleep wake,
+ *     E.reboot, power loss) turns echo back on and shows it too.
+ *   - firmware output (print, console.log, uncaught errors) first removes the prompt line
+ *     (`\r ESC[J`), and the prompt with the current input comes back afterwards;
+ *   - a line that calls `reset()`/`load()` still reports `=undefined` (Espruino only flags the restart
+ *     and performs it in the next idle loop).
+ *
+ * Input is held while the MCU is busy or restarting (Espruino keeps it in its input buffer) and
+ * dropped while the MCU is in deep sleep or off (the UART is unpowered).
+ */
+import type { SimBoard, SimBoardOptions } from '../board/sim-board.ts';
+import type { TraceEvent, TraceOptions } from '../core/trace.ts';
+import { espruinoBanner } from './banner.ts';
+import { LineEditor } from './line-editor.ts';
+
+/** Interpreter starts as SimBoard reports them (trace kind 'js', field `start`). */
+type StartCause = 'powerOn' | 'timer' | 'ext0' | 'ext1' | 'reset' | 'powerLoss' | 'load' | 'resetJs';
+
+const HARDWARE_BOOTS = new Set<string>(['powerOn', 'timer', 'ext0', 'ext1', 'reset', 'powerLoss']);
+
+export class EspruinoConsole {
+  readonly editor: LineEditor;
+  private queue = '';
+  private booting = true;
+  private returnScheduled = false;
+  private pumpAt: number | undefined;
+  /** A soft restart requested while the current line ran (reset() / load(file?)). */
+  private softRestart: { kind: 'load' | 'reset'; file?: string } | undefined;
+  private lastRestart: { kind: 'load' | 'reset'; file?: string } | undefined;
+
+  constructor(
+    readonly board: SimBoard,
+    private readonly out: (text: string) => void,
+  ) {
+    this.editor = new LineEditor({
+      write: (t) => this.out(t),
+      echoEnabled: () => this.board.echo,
+      execute: (line) => this.execute(line),
+    });
+    board.setConsoleInputHandler((bytes) => this.input(bytes));
+    board.onConsoleOutput((text) => this.firmwareOutput(text));
+    // Workaround until SimBoard reports soft restarts itself: note which one a REPL line requested.
+    const load = board.load.bind(board);
+    const resetJs = board.resetJs.bind(board);
+    board.load = (file?: string) => {
+      this.softRestart = { kind: 'load', file };
+      load(file);
+    };
+    board.resetJs = (clearFlash: boolean) => {
+      this.softRestart = { kind: 'reset' };
+      resetJs(clearFlash);
+    };
+  }
+
+  /**
+   * A trace listener that tells this console when a JS world starts. Pass it in the board's trace
+   * options (createConsoleBoard does); `target` is filled in once the console exists.
+   */
+  static traceHook(target: { console?: EspruinoConsole }): (ev: TraceEvent) => void {
+    return (ev) => {
+      if (ev.kind === 'js' && typeof ev.start === 'string') target.console?.worldStarting(ev.start as StartCause);
+    };
+  }
+
+  /** Bytes received on the console UART. */
+  input(bytes: Uint8Array | string): void {
+    if (this.board.state === 'deepSleep' || this.board.state === 'off') return;
+    this.queue += typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('latin1');
+    this.pump();
+  }
+
+  /** True while the interpreter can take console input now. */
+  get ready(): boolean {
+    const w = this.board.world;
+    return !this.booting && this.board.state === 'awake' && w !== undefined && !w.halted;
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      if (!this.ready) return;
+      const w = this.board.world!;
+      const now = this.board.now();
+      if (now < w.busyUntil) {
+        // The MCU is still running earlier JS: the bytes wait in the input buffer.
+        if (this.pumpAt !== w.busyUntil) {
+          this.pumpAt = w.busyUntil;
+          this.board.sched.at(w.busyUntil, () => {
+            this.pumpAt = undefined;
+            this.pump();
+          }, 'console');
+        }
+        return;
+      }
+      const ch = this.queue[0];
+      this.queue = this.queue.slice(1);
+      this.editor.handleChar(ch);
+    }
+    if (this.ready) this.editor.returnInputLine();
+  }
+
+  private execute(line: string): string | undefined {
+    if (line === '') return undefined;
+    const w = this.board.world!;
+    const errors = this.board.errors.length;
+    this.softRestart = undefined;
+    const value = this.board.evalInContext(line);
+    const restart = this.softRestart;
+    this.softRestart = undefined;
+    if (this.board.errors.length > errors) return undefined;
+    if (w.halted) {
+      this.lastRestart = restart;
+      // reset()/load() return undefined before the restart; deep sleep / reboot never return.
+      return restart ? 'undefined' : undefined;
+    }
+    return value;
+  }
+
+  /** Console output of the firmware (print, errors) while the console is on this UART. */
+  private firmwareOutput(text: string): void {
+    if (this.board.consoleDevice !== 'Serial1') return;
+    this.editor.removeInputLine();
+    this.out(text);
+    if (!this.returnScheduled) {
+      this.returnScheduled = true;
+      this.board.sched.at(this.board.now(), () => {
+        this.returnScheduled = false;
+        if (this.ready && this.queue.length === 0) this.editor.returnInputLine();
+      }, 'console');
+    }
+  }
+
+  /** A JS world is starting (before its boot files run). */
+  worldStarting(cause: StartCause): void {
+    const restart = cause === 'load' || cause === 'resetJs' ? this.lastRestart : undefined;
+    this.lastRestart = undefined;
+    this.booting = true;
+    this.editor.reset();
+    if (HARDWARE_BOOTS.has(cause)) {
+      this.queue = ''; // a reboot loses whatever was in the UART's input buffer
+      this.board.echo = true;
+    } else if (cause === 'resetJs' || restart?.file !== undefined) {
+      this.board.echo = true; // jsiSemiInit clears the status flags; only load() restores saved state
+    }
+    // load(file) prints the banner before it runs the file; other starts print it after the boot files.
+    const loadFile = cause === 'load' && restart?.file !== undefined;
+    if (loadFile && this.board.echo) this.out(espruinoBanner(this.version));
+    const savedImage = this.board.storage.readBytes('.varimg') !== undefined;
+    const banner = !loadFile && (cause === 'resetJs' || (HARDWARE_BOOTS.has(cause) && !savedImage));
+    this.board.sched.at(this.board.now(), () => this.started(banner), 'console');
+  }
+
+  private started(banner: boolean): void {
+    this.booting = false;
+    if (this.board.state !== 'awake' || !this.board.world || this.board.world.halted) return;
+    if (this.board.echo) {
+      if (banner) this.out(espruinoBanner(this.version));
+      this.out('\r\n');
+    }
+    this.editor.inputLineRemoved = true;
+    this.pump();
+    if (this.ready) this.editor.returnInputLine();
+  }
+
+  private get version(): string {
+    return this.board.board.mcu.espruino.version;
+  }
+}
+
+/**
+ * Creates a SimBoard whose console is the Espruino REPL: output (banner, echo, `=results`, firmware
+ * output) goes to `output`. The board is wired but not powered: call `board.powerOn()`.
+ */
+export async function createConsoleBoard(
+  opts: SimBoardOptions & { output: (text: string) => void },
+): Promise<{ board: SimBoard; console: EspruinoConsole }> {
+  const { SimBoard } = await import('../board/sim-board.ts');
+  const target: { console?: EspruinoConsole } = {};
+  const t = opts.trace;
+  const topts: TraceOptions = t === true ? { memory: true } : typeof t === 'string' ? { file: t, memory: false } : t && typeof t === 'object' ? { ...t } : { memory: false };
+  const hook = EspruinoConsole.traceHook(target);
+  const userHook = topts.onEvent;
+  topts.onEvent = userHook ? (ev) => (hook(ev), userHook(ev)) : hook;
+  const board = await SimBoard.create({ ...opts, trace: topts });
+  target.console = new EspruinoConsole(board, opts.output);
+  return { board, console: target.console };
+}
