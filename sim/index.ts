@@ -67,6 +67,8 @@ export interface SimulateOptions {
   powerLossRebootMs?: number;
   /** Directory sensor CSV paths are relative to (default: cwd). */
   baseDir?: string;
+  /** Restore each boot's fresh JS context from a memory snapshot (default true; see sim/engine/engine.ts). */
+  snapshot?: boolean;
 }
 
 export interface SimResult {
@@ -133,6 +135,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimResult> {
     flash: opts.flash,
     powerLossRebootMs: opts.powerLossRebootMs,
     onConsole: opts.onConsole,
+    snapshot: opts.snapshot,
   };
   const sb = await SimBoard.create(bopts);
   const t0 = performance.now();

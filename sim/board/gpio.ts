@@ -39,6 +39,8 @@ export class SimGpio {
   private external = new Map<string, 0 | 1>();
   private listeners = new Map<string, PinListener[]>();
   private watches = new Map<number, Watch>();
+  /** Board roles of pins ('led', 'button', 'pwrkey', ...), shown in trace events. */
+  readonly roles = new Map<string, string>();
   /** Called for each watch event (the board forwards it to JS). */
   onWatch: (ev: WatchEvent) => void = () => {};
   /** Called when an externally driven level changes (deep-sleep ext0/ext1 wake-up uses it). */
@@ -70,7 +72,8 @@ export class SimGpio {
     const prev = this.driven.get(pin);
     this.driven.set(pin, level);
     if (prev === level) return;
-    this.ctx.trace.emit('pin', { pin, level, by: 'mcu' });
+    const role = this.roles.get(pin);
+    this.ctx.trace.emit('pin', role ? { pin, level, by: 'mcu', role } : { pin, level, by: 'mcu' });
     for (const l of this.listeners.get(pin) ?? []) l.onPin(pin, level);
     for (const l of this.listeners.get('*') ?? []) l.onPin(pin, level);
   }
@@ -97,7 +100,8 @@ export class SimGpio {
     const before = this.read(pin);
     this.external.set(pin, level);
     const after = this.read(pin);
-    this.ctx.trace.emit('pin', { pin, level, by: 'ext' });
+    const role = this.roles.get(pin);
+    this.ctx.trace.emit('pin', role ? { pin, level, by: 'ext', role } : { pin, level, by: 'ext' });
     this.onExternalChange(pin, level);
     if (before === after) return;
     const now = this.ctx.sched.now();

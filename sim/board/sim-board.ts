@@ -144,6 +144,11 @@ export class SimBoard {
       const pin = this.board.gpio[role];
       if (pin) this.gpio.wire(pin, 1);
     }
+    for (const [role, pin] of Object.entries(this.board.gpio)) if (pin) this.gpio.roles.set(pin, role);
+    const m = this.board.modem;
+    if (m?.pwrkey) this.gpio.roles.set(m.pwrkey.pin, 'modem.pwrkey');
+    if (m?.reset) this.gpio.roles.set(m.reset.pin, 'modem.reset');
+    if (m?.wake) this.gpio.roles.set(m.wake.pin, 'modem.wake');
     for (const name of ['Serial1', 'Serial2', 'Serial3']) {
       const def = this.board.console.serial === name ? this.board.console : this.board.modem?.uart.serial === name ? this.board.modem.uart : undefined;
       const u = new SimUart(name, this.ctx, { baud: def?.baud ?? 9600, tx: def?.tx, rx: def?.rx });

@@ -225,8 +225,9 @@ export abstract class CellularModel extends ModemModelBase {
       this.edrxGrant = g === null ? null : g.toString(2).padStart(4, '0');
     };
     h['+CEDRXRDP'] = (_c, r) => {
-      if (!this.edrxRequest) r.line('+CEDRXRDP: 0');
-      else r.line(`+CEDRXRDP: ${this.edrxRequest.act},"${this.edrxRequest.value}","${this.edrxGrant ?? '0000'}","0000"`);
+      // AcT-type 0 = eDRX not used (not requested, or refused by the network)
+      if (!this.edrxRequest || !this.edrxGrant || !this.registered) r.line('+CEDRXRDP: 0');
+      else r.line(`+CEDRXRDP: ${this.edrxRequest.act},"${this.edrxRequest.value}","${this.edrxGrant}","0011"`);
     };
     h['+CSQ'] = (_c, r) => {
       const cov = this.net.coverage(this.ctx.sched.now());

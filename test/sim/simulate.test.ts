@@ -47,6 +47,17 @@ describe('simulate()', () => {
     for (const k of ['boot', 'power', 'i2c', 'adc', 'console', 'sleep', 'js']) expect(kinds.has(k)).toBe(true);
   });
 
+  it('the boot-context snapshot changes nothing observable: same console and trace as fresh contexts', async () => {
+    const bundle = READ_SHT3X.replace('ESP32.deepSleep', 'globalThis.leak = (globalThis.leak || 0) + 1; print(leak, typeof Map); ESP32.deepSleep');
+    const opts = { bundle, board: 'devkitc-bc660k', duration: '3h', trace: true, seed: 3 } as const;
+    const a = await simulate({ ...opts, snapshot: true });
+    const b = await simulate({ ...opts, snapshot: false });
+    expect(a.errors).toEqual([]);
+    expect(lines(a.console).filter((l) => l.startsWith('1 '))).toHaveLength(a.boots);
+    expect(a.console).toBe(b.console);
+    expect((a.trace as string[]).join('\n')).toBe((b.trace as string[]).join('\n'));
+  });
+
   it('reports an uncaught error with its TypeScript position through the source map', async () => {
     const r = await simulate({ app: 'test/fixtures/bundles/uncaught', board: 'devkitc-bc660k', duration: '5s' });
     expect(lines(r.console)[0]).toBe('temp 21.5');
