@@ -47,6 +47,9 @@ export function edrxStep(actType: number, value4bit: number): ChatStep {
   return { send: 'AT+CEDRXS=2,' + actType + ',"' + bits(value4bit, 4) + '"', timeoutMs: 2000, name: 'cedrxs' };
 }
 
+/** Reads the eDRX values in use (TS 27.007 §7.41). */
+export var STEP_CEDRXRDP: ChatStep = { send: 'AT+CEDRXRDP', expect: ['+CEDRXRDP:'], timeoutMs: 2000, name: 'cedrxrdp' };
+
 // ---- timers --------------------------------------------------------------------------------------------
 
 function bits(v: number, n: number): string {
@@ -105,6 +108,43 @@ export function encodeT3324(seconds: number): string {
 }
 export function decodeT3324(s: string): number | null {
   return decodeTimer(s, T2_UNITS);
+}
+
+/**
+ * eDRX cycle lengths in seconds by 4-bit value (3GPP TS 24.008 Table 10.5.5.32, S1 mode; NB-S1 allows
+ * a subset of the same values: 0010, 0011, 0101, 1001 … 1111).
+ */
+var EDRX_S = [5.12, 10.24, 20.48, 40.96, 61.44, 81.92, 102.4, 122.88, 143.36, 163.84, 327.68, 655.36, 1310.72, 2621.44, 5242.88, 10485.76];
+
+export function edrxCycleS(value: number): number {
+  if (!(value >= 0 && value <= 15)) throw modemError('BAD_ARG', 'eDRX value ' + value + ' is not 0..15');
+  return EDRX_S[value];
+}
+
+export interface EdrxGrant {
+  /** AcT-type the values are for (4 WB-S1, 5 NB-S1); 0 = eDRX not used. */
+  actType: number;
+  requested: string | null;
+  /** Network-provided value, null when the network did not grant eDRX. */
+  granted: string | null;
+  grantedCycleS: number | null;
+  /** Paging time window (4 bits) as sent. */
+  ptw: string | null;
+}
+
+/** `+CEDRXRDP: <AcT-type>[,"<requested>"[,"<nw-provided>"[,"<ptw>"]]]` (TS 27.007 §7.41). */
+export function parseCedrxrdp(line: string): EdrxGrant {
+  var a = parseArgs(line);
+  var act = parseInt(a[0], 10);
+  var g: EdrxGrant;
+  if (isNaN(act)) throw modemError('BAD_RESPONSE', 'no <AcT-type> in "' + line + '"');
+  g = { actType: act, requested: a[1] || null, granted: a[2] || null, grantedCycleS: null, ptw: a[3] || null };
+  if (act === 0) g.granted = null; // eDRX not in use (TS 27.007 §7.41)
+  if (g.granted !== null) {
+    if (g.granted.replace(/[01]/g, '') !== '' || g.granted.length !== 4) throw modemError('BAD_RESPONSE', 'eDRX value "' + g.granted + '" is not 4 bits');
+    g.grantedCycleS = EDRX_S[parseInt(g.granted, 2)];
+  }
+  return g;
 }
 
 // ---- parsers -------------------------------------------------------------------------------------------

@@ -196,8 +196,14 @@ export class Bc660k extends ModemDriver implements CellularModem {
       });
   }
 
+  /** AT+CEDRXS, then the grant read back with AT+CEDRXRDP into edrxGranted. */
   requestEdrx(value: number): Promise<void> {
-    return this.step(edrxStep(5, value)).then(function () {});
+    var self = this;
+    return this.step(edrxStep(5, value))
+      .then(function () {
+        return self.readEdrx();
+      })
+      .then(function () {});
   }
 
   openUdp(host: string, port: number): Promise<void> {

@@ -12,7 +12,7 @@
  * SEND_FAIL, BACKOFF (recover() refused: wait `retryInMs`), NOT_SUPPORTED, BAD_ARG, BAD_RESPONSE, CLOSED.
  */
 import { Chat, ChatSerial, ChatTimers, ChatScript, ChatStep, ModemError, modemError } from './chat.ts';
-import { Registration, Signal, parseCereg, parseCeregLines, syncSteps } from './3gpp.ts';
+import { EdrxGrant, Registration, STEP_CEDRXRDP, Signal, parseCedrxrdp, parseCereg, parseCeregLines, syncSteps } from './3gpp.ts';
 
 /** Capabilities as data, for the node runtime, the CLI and the simulator. */
 export interface Capabilities {
@@ -47,8 +47,11 @@ export interface ModemOptions {
   pins?: { pwrkey?: PinSpec; reset?: PinSpec; wake?: PinSpec };
   log?: (dir: string, line: string) => void;
   apn?: string;
-  /** Override the model's recovery limits. */
-  recovery?: { noResponseMs?: number; backoffMs?: number[] };
+  /**
+   * Override the model's recovery limits. healthyResetMs: good health needed after a reboot before the
+   * back-off schedule starts over (default 0: the first successful exchange resets it).
+   */
+  recovery?: { noResponseMs?: number; backoffMs?: number[]; healthyResetMs?: number };
 }
 
 export interface PsmGrant {
@@ -82,6 +85,8 @@ export interface CellularModem {
   psmGranted: PsmGrant | null;
   /** Requested vs granted are kept apart (nRF lte_lc lesson, modems.md). */
   psmRequested: { tauS: number; activeS: number } | null;
+  /** eDRX in use as read back with AT+CEDRXRDP after requestEdrx(), null until known. */
+  edrxGranted: EdrxGrant | null;
   powerOn(): Promise<void>;
   sync(): Promise<void>;
   init(): Promise<void>;
@@ -92,6 +97,8 @@ export interface CellularModem {
   openUdp(host: string, port: number): Promise<void>;
   send(data: Uint8Array, opts?: { releaseAssist?: boolean }): Promise<void>;
   receive(timeoutMs: number): Promise<Uint8Array>;
+  /** Callback form of receive: every datagram goes to fn (null: back to the receive() queue). */
+  onReceive(fn: ((d: Uint8Array) => void) | null): void;
   close(): Promise<void>;
   signal(): Promise<Signal>;
   identity(): Promise<Identity>;
@@ -115,8 +122,10 @@ export class RecoveryPolicy {
   declare backoffMs: number[];
   declare reboots: number;
   declare lastRebootAt: number;
-  constructor(backoffMs: number[]) {
+  declare resetAfterMs: number;
+  constructor(backoffMs: number[], resetAfterMs?: number) {
     this.backoffMs = backoffMs;
+    this.resetAfterMs = resetAfterMs || 0;
     this.reboots = 0;
     this.lastRebootAt = 0;
   }
@@ -131,8 +140,13 @@ export class RecoveryPolicy {
     this.reboots++;
     this.lastRebootAt = now;
   }
-  healthy(): void {
-    this.reboots = 0;
+  /**
+   * The module answered: the schedule resets — at once by default, or (with `resetAfterMs` and `now`)
+   * only once the last reboot is that long ago, so a module that answers after each reboot but hangs
+   * again soon keeps backing off.
+   */
+  healthy(now?: number): void {
+    if (!this.resetAfterMs || now === undefined || now - this.lastRebootAt >= this.resetAfterMs) this.reboots = 0;
   }
 }
 
@@ -149,6 +163,8 @@ export class ModemDriver {
   declare registration: Registration | null;
   declare psmGranted: PsmGrant | null;
   declare psmRequested: { tauS: number; activeS: number } | null;
+  declare edrxGranted: EdrxGrant | null;
+  declare rxCallback: ((d: Uint8Array) => void) | null;
   declare policy: RecoveryPolicy;
   declare noResponseMs: number;
   declare rxQueue: Uint8Array[];
@@ -172,7 +188,9 @@ export class ModemDriver {
     this.registration = null;
     this.psmGranted = null;
     this.psmRequested = null;
-    this.policy = new RecoveryPolicy((opts.recovery && opts.recovery.backoffMs) || DEFAULT_BACKOFF_MS);
+    this.edrxGranted = null;
+    this.rxCallback = null;
+    this.policy = new RecoveryPolicy((opts.recovery && opts.recovery.backoffMs) || DEFAULT_BACKOFF_MS, opts.recovery && opts.recovery.healthyResetMs);
     this.noResponseMs = (opts.recovery && opts.recovery.noResponseMs) || noResponseMs;
     this.rxQueue = [];
     this.rxWaiters = [];
@@ -216,7 +234,7 @@ export class ModemDriver {
   run(script: ChatScript, vars?: { [k: string]: string | number }) {
     var self = this;
     return this.chat.run(script, vars).then(function (r) {
-      self.policy.healthy();
+      self.policy.healthy(self.now());
       return r;
     });
   }
@@ -317,11 +335,28 @@ export class ModemDriver {
     });
   }
 
-  /** Received datagram: to a waiting receive() or the queue. */
+  /** Received datagram: to the onReceive callback, a waiting receive() or the queue. */
   deliver(d: Uint8Array): void {
-    var w = this.rxWaiters.shift();
+    var w: ((d: Uint8Array | null) => void) | undefined;
+    if (this.rxCallback) return this.rxCallback(d);
+    w = this.rxWaiters.shift();
     if (w) w(d);
     else this.rxQueue.push(d);
+  }
+
+  onReceive(fn: ((d: Uint8Array) => void) | null): void {
+    var q: Uint8Array | undefined;
+    this.rxCallback = fn;
+    while (fn && (q = this.rxQueue.shift())) fn(q);
+  }
+
+  /** Reads the eDRX grant (AT+CEDRXRDP) into edrxGranted; drivers call it after AT+CEDRXS. */
+  readEdrx(): Promise<EdrxGrant | null> {
+    var self = this;
+    return this.step(STEP_CEDRXRDP).then(function (r) {
+      self.edrxGranted = r.lines.length ? parseCedrxrdp(r.lines[0]) : null;
+      return self.edrxGranted;
+    });
   }
 
   receive(timeoutMs: number): Promise<Uint8Array> {

@@ -226,8 +226,14 @@ export class Sim7080g extends ModemDriver implements CellularModem {
       });
   }
 
+  /** AT+CEDRXS, then the grant read back with AT+CEDRXRDP into edrxGranted. */
   requestEdrx(value: number): Promise<void> {
-    return this.step(edrxStep(this.rat === 'm' ? 4 : 5, value)).then(function () {});
+    var self = this;
+    return this.step(edrxStep(this.rat === 'm' ? 4 : 5, value))
+      .then(function () {
+        return self.readEdrx();
+      })
+      .then(function () {});
   }
 
   /** CAOPEN; result 21 (network not active, e.g. after PSM wake) → CNACT=0,1 and one retry. */

@@ -7,6 +7,9 @@ import { describe, expect, it } from 'vitest';
 import {
   decodeT3324,
   decodeT3412,
+  edrxCycleS,
+  edrxStep,
+  parseCedrxrdp,
   encodeT3324,
   encodeT3412,
   parseCclk,
@@ -86,7 +89,26 @@ describe('signal, time, identity', () => {
   });
 });
 
+describe('eDRX', () => {
+  it('reads the grant with its cycle length (TS 24.008 Table 10.5.5.32) and "not used"', () => {
+    expect(parseCedrxrdp('+CEDRXRDP: 5,"0101","0101","0011"')).toEqual({ actType: 5, requested: '0101', granted: '0101', grantedCycleS: 81.92, ptw: '0011' });
+    expect(parseCedrxrdp('+CEDRXRDP: 0')).toMatchObject({ actType: 0, granted: null, grantedCycleS: null });
+    expect(edrxCycleS(9)).toBe(163.84);
+    expect(edrxStep(5, 9).send).toBe('AT+CEDRXS=2,5,"1001"');
+    expect(() => parseCedrxrdp('+CEDRXRDP: 4,"0101","012"')).toThrow(expect.objectContaining({ code: 'BAD_RESPONSE' }));
+  });
+});
+
 describe('recovery policy', () => {
+  it('with healthyResetMs, resets the schedule only after that much good health', () => {
+    const p = new RecoveryPolicy([600000, 1800000, 3600000], 3600000);
+    p.rebooted(0);
+    p.healthy(60000);
+    expect(p.waitMs(60000)).toBe(540000);
+    p.healthy(3600000);
+    expect(p.waitMs(3600000)).toBe(0);
+  });
+
   it('reboots at once, then only after 10 min, 30 min, 1 h, 1 h; healthy resets', () => {
     const p = new RecoveryPolicy([600000, 1800000, 3600000]);
     expect(p.waitMs(0)).toBe(0);

@@ -63,6 +63,30 @@ describe('BC660K driver ⇄ model', () => {
     expect(drv.psmGranted).toMatchObject({ activeTimeS: 60, tauS: 12 * 3600, activeTimeRaw: '00100001', tauRaw: '00101100' });
   });
 
+  it('requests eDRX and reads the grant back; a refusing network leaves it unused', async () => {
+    const { h, drv } = setup();
+    await up(h, drv);
+    await h.run(drv.requestEdrx(5));
+    expect(drv.edrxGranted).toMatchObject({ actType: 5, granted: '0101', grantedCycleS: 81.92 });
+    const poor = setup('poor');
+    await up(poor.h, poor.drv);
+    await poor.h.run(poor.drv.requestEdrx(5));
+    expect(poor.drv.edrxGranted).toMatchObject({ actType: 0, granted: null });
+    poor.h.close();
+  });
+
+  it('hands datagrams to an onReceive callback when one is set', async () => {
+    server = await udpServer();
+    const { h, drv } = setup();
+    await up(h, drv);
+    const got: string[] = [];
+    drv.onReceive((d) => got.push(Buffer.from(d).toString('latin1')));
+    await h.run(drv.openUdp('127.0.0.1', server.port));
+    await h.run(drv.send(new Uint8Array([0x41])));
+    await h.advance(5000);
+    expect(got).toEqual(['ACK:A']);
+  });
+
   it('reports PSM refused as a null active time', async () => {
     const { h, drv } = setup({ psm: 'refuse' });
     await up(h, drv);
