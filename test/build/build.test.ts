@@ -79,10 +79,10 @@ describe('sensornode build', () => {
 
   it('a Node module import fails with a hint, not a stack trace', async () => {
     const { writeApp } = await import('./helpers.ts');
-    const dir = writeApp(`import { readFileSync } from 'fs';\nconsole.log(readFileSync);\n`);
+    const dir = writeApp(`import { join } from 'path';\nconsole.log(join('a', 'b'));\n`);
     const err = (await buildApp({ entry: dir, outDir: join(dir, 'dist'), cwd: dir }).catch((e: unknown) => e)) as BuildError;
     expect(err).toBeInstanceOf(BuildError);
-    expect(err.diagnostics[0].where).toBe('main.ts:1:30');
+    expect(err.diagnostics[0].where).toBe('main.ts:1:22');
     expect(err.diagnostics[0].hint).toMatch(/Node\.js modules are not available/);
   });
 });
@@ -111,5 +111,21 @@ describe('sensornode build (CLI)', () => {
     const r = cli('build', 'no/such/app');
     expect(r.status).toBe(1);
     expect(r.stderr.trim().split('\n')[0]).toBe('error: no/such/app: no such file or directory');
+  });
+});
+
+describe('Espruino built-in modules', () => {
+  it('require("Storage") and import from "crypto" stay calls to Espruino\'s own require, without shims', async () => {
+    const { writeApp } = await import('./helpers.ts');
+    const dir = writeApp(`import * as c from 'crypto';\nconst s = require('Storage');\nconsole.log(typeof s.read, typeof c.SHA256);\n`);
+    const r = await buildApp({ entry: dir, outDir: join(dir, 'dist'), cwd: dir });
+    expect(r.code).toContain('require("Storage")');
+    expect(r.code).toContain('require("crypto")');
+    expect(r.code).not.toMatch(/__require|Proxy/);
+    const mods: Record<string, unknown> = { Storage: { read: () => 1 }, crypto: { SHA256: () => 1 } };
+    const { runInNewContext } = await import('node:vm');
+    const out: string[] = [];
+    runInNewContext(r.code, { require: (n: string) => mods[n], console: { log: (...a: unknown[]) => out.push(a.join(' ')) }, Object });
+    expect(out).toEqual(['function function']);
   });
 });

@@ -21,11 +21,18 @@ import { gzipSync } from 'node:zlib';
 import { UserError } from '../errors.ts';
 import { checkAst, parseScript, type Finding } from './check.ts';
 import { hoistPlugin } from './hoist.ts';
-import { LOWER_ASSUMPTIONS, lowerPlugins } from './lower.ts';
+import { ESPRUINO_REQUIRE, LOWER_ASSUMPTIONS, lowerPlugins } from './lower.ts';
 import { ruleById } from './rules.ts';
 import { chainMaps, formatPosition, originalPosition, type RawMap } from './sourcemap.ts';
 import { validateSubset } from './subset.ts';
 import type { Board } from '../../../boards/schema.ts';
+
+/**
+ * Modules built into Espruino's firmware (`require("Storage")` etc.): not bundled. The plugin below turns
+ * each into a tiny CommonJS module calling ESPRUINO_REQUIRE, which lower.ts renames to Espruino's own
+ * `require` — esbuild's external-require shim would need Proxy, which Espruino lacks.
+ */
+export const ESPRUINO_MODULES = ['Storage', 'crypto', 'heatshrink', 'Flash', 'Wifi', 'net', 'dgram', 'http', 'tls', 'fs', 'neopixel', 'Telnet'];
 
 /** Syntax esbuild must lower (stage 1) and must never introduce when minifying (stage 4). */
 const ESPRUINO_UNSUPPORTED: Record<string, boolean> = {
@@ -188,6 +195,14 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
           setup(b) {
             b.onResolve({ filter: /^sensornode:board$/ }, () => ({ path: 'board', namespace: 'sensornode' }));
             b.onLoad({ filter: /.*/, namespace: 'sensornode' }, () => ({ contents: boardModule(board), loader: 'js' }));
+          },
+        },
+        {
+          name: 'espruino-builtin-modules',
+          setup(b) {
+            const filter = new RegExp(`^(${ESPRUINO_MODULES.join('|')})$`);
+            b.onResolve({ filter }, (a) => ({ path: a.path, namespace: 'espruino' }));
+            b.onLoad({ filter: /.*/, namespace: 'espruino' }, (a) => ({ contents: `module.exports = ${ESPRUINO_REQUIRE}(${JSON.stringify(a.path)});`, loader: 'js' }));
           },
         },
       ],

@@ -52,6 +52,21 @@ export function builtinPrototypePlugin(): PluginObj {
   };
 }
 
+/** Placeholder the build gives Espruino's built-in `require` while esbuild bundles (see index.ts). */
+export const ESPRUINO_REQUIRE = '__espruino_require__';
+
+/** `__espruino_require__("Storage")` → `require("Storage")`: Espruino's own module loader. */
+export function espruinoRequirePlugin(): PluginObj {
+  return {
+    name: 'sensornode-espruino-require',
+    visitor: {
+      Identifier(path) {
+        if (path.node.name === ESPRUINO_REQUIRE && !path.scope.hasBinding(ESPRUINO_REQUIRE)) path.node.name = 'require';
+      },
+    },
+  };
+}
+
 export const LOWER_ASSUMPTIONS = {
   iterableIsArray: true,
   arrayLikeIsIterable: false,
@@ -66,6 +81,7 @@ export const LOWER_ASSUMPTIONS = {
 export function lowerPlugins(): babel.PluginItem[] {
   return [
     builtinPrototypePlugin,
+    espruinoRequirePlugin,
     require.resolve('@babel/plugin-transform-class-properties'),
     require.resolve('@babel/plugin-transform-parameters'),
     require.resolve('@babel/plugin-transform-destructuring'),
