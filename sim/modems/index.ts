@@ -17,6 +17,7 @@ import type { PinListener, UartPeer } from '../core/types.ts';
 import { Bc660kModel } from './bc660k.ts';
 import type { ModelOptions, ModelPins, ModemModelBase } from './model-base.ts';
 import { Sim7080gModel } from './sim7080g.ts';
+import { Ec200uModel } from './ec200u.ts';
 import type { UdpBridge } from './udp.ts';
 
 export type ModelFactory = (opts: ModelOptions & { udp: UdpBridge }) => ModemModelBase;
@@ -25,6 +26,9 @@ export type ModelFactory = (opts: ModelOptions & { udp: UdpBridge }) => ModemMod
 export const MODELS: Record<string, ModelFactory> = {
   bc660k: (o) => new Bc660kModel(o),
   sim7080g: (o) => new Sim7080gModel(o),
+  ec200u: (o) => new Ec200uModel({ ...o, variant: 'EC200U' }),
+  eg915u: (o) => new Ec200uModel({ ...o, variant: 'EG915U' }),
+  ec800n: (o) => new Ec200uModel({ ...o, variant: 'EC800N' }),
 };
 
 /** 'BC660K-GL' → 'bc660k', 'SIM7080G' → 'sim7080g', 'EC200U' → 'ec200u' … */

@@ -7,6 +7,8 @@ import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runRepl } from '../../tools/lib/modem/repl.ts';
+import { DRIVERS } from '../../tools/lib/modem/drivers.ts';
+import { MODELS, modelKey } from '../../sim/modems/index.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -20,10 +22,18 @@ describe('modem REPL', () => {
     expect(out).toMatch(/\+QENG: 0,1694,12,284,"[0-9A-F]{8}",-\d+/);
     expect(out).toMatch(/\+CEREG: 1,"[0-9A-F]{4}","[0-9A-F]{8}",9/); // registration URC (n=2)
     expect(out).toMatch(/ERROR\n*$/m);
+    expect(out).toContain('AT+CGSN=1\n'); // piped commands are shown once echo is off
   });
 
   it('rejects an unknown model with the list of drivers', async () => {
     await expect(runRepl({ model: 'xyz', speed: 0, input: Readable.from([]), output: () => {} })).rejects.toThrow(/no driver for modem "xyz"/);
+  });
+});
+
+describe('registries', () => {
+  it('every driver has a simulator model and every model a driver', () => {
+    expect(Object.keys(DRIVERS).sort()).toEqual(Object.keys(MODELS).sort());
+    for (const d of Object.values(DRIVERS)) expect(MODELS[modelKey(d.name)]).toBeDefined();
   });
 });
 

@@ -5,6 +5,7 @@
  */
 import { Bc660k } from '../../../firmware/modem/bc660k.ts';
 import { Sim7080g } from '../../../firmware/modem/sim7080g.ts';
+import { Ec200u } from '../../../firmware/modem/ec200u.ts';
 import type { CellularModem, ModemDriver, ModemOptions } from '../../../firmware/modem/common.ts';
 import type { ModelPins } from '../../../sim/modems/model-base.ts';
 import { UserError } from '../errors.ts';
@@ -28,6 +29,9 @@ export const DRIVERS: Record<string, DriverEntry> = {
     create: (o) => new Sim7080g(o),
     pins: { pwrkey: { pin: 'D41', activeHigh: true }, wake: { pin: 'D42', activeHigh: false } }, // boards/lilygo-t-sim7080g-s3.ts
   },
+  ec200u: { name: 'EC200U', create: (o) => new Ec200u({ ...o, variant: 'EC200U' }), pins: { pwrkey: { pin: 'D4', activeHigh: true } } }, // boards/devkitc-ec200u.ts
+  eg915u: { name: 'EG915U', create: (o) => new Ec200u({ ...o, variant: 'EG915U' }), pins: { pwrkey: { pin: 'D4', activeHigh: true } } },
+  ec800n: { name: 'EC800N', create: (o) => new Ec200u({ ...o, variant: 'EC800N' }), pins: { pwrkey: { pin: 'D4', activeHigh: true } } },
 };
 
 export function driverFor(model: string): DriverEntry & { key: string } {

@@ -71,6 +71,8 @@ export async function runRepl(o: ReplOptions): Promise<{ commands: number; virtu
         waiting = true;
         sentAt = h.sched.now();
         tail = '';
+        // Piped input is not shown by a terminal: print it when the module does not echo (ATE0).
+        if (!(o.input as { isTTY?: boolean }).isTTY && !model.echo) o.output(l.trim() + '\n');
         h.serial.write(l.trim() + '\r');
       }
       if (ended && !queue.length && !waiting) {
