@@ -144,7 +144,12 @@ export class EspruinoConsole {
     const restart = cause === 'load' || cause === 'resetJs' ? this.lastRestart : undefined;
     this.lastRestart = undefined;
     this.booting = true;
+    const promptWasRemoved = this.editor.inputLineRemoved;
     this.editor.reset();
+    // load() without a file reloads the saved state quietly: no banner, no newline, and the prompt
+    // stays as it was (jsiIdle JSIS_TODO_FLASH_LOAD → jsiSoftInit, no jsiSemiInit).
+    const quiet = cause === 'load' && restart?.file === undefined;
+    if (quiet) this.editor.inputLineRemoved = promptWasRemoved;
     if (HARDWARE_BOOTS.has(cause)) {
       this.queue = ''; // a reboot loses whatever was in the UART's input buffer
       this.board.echo = true;
@@ -156,17 +161,19 @@ export class EspruinoConsole {
     if (loadFile && this.board.echo) this.out(espruinoBanner(this.version));
     const savedImage = this.board.storage.readBytes('.varimg') !== undefined;
     const banner = !loadFile && (cause === 'resetJs' || (HARDWARE_BOOTS.has(cause) && !savedImage));
-    this.board.sched.at(this.board.now(), () => this.started(banner), 'console');
+    this.board.sched.at(this.board.now(), () => this.started(banner, quiet), 'console');
   }
 
-  private started(banner: boolean): void {
+  private started(banner: boolean, quiet: boolean): void {
     this.booting = false;
     if (this.board.state !== 'awake' || !this.board.world || this.board.world.halted) return;
-    if (this.board.echo) {
-      if (banner) this.out(espruinoBanner(this.version));
-      this.out('\r\n');
+    if (!quiet) {
+      if (this.board.echo) {
+        if (banner) this.out(espruinoBanner(this.version));
+        this.out('\r\n');
+      }
+      this.editor.inputLineRemoved = true;
     }
-    this.editor.inputLineRemoved = true;
     this.pump();
     if (this.ready) this.editor.returnInputLine();
   }

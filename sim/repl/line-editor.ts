@@ -87,7 +87,7 @@ export class LineEditor {
   }
 
   private raw(s: string): void {
-    this.host.write(s);
+    if (s) this.host.write(s);
   }
 
   // ------------------------------------------------------------------ screen
