@@ -411,7 +411,7 @@ export class Chat {
           },
           function (e: ModemError) {
             if (step.optional && !expired) return;
-            e.message = script.name + ': ' + e.message;
+            if (e.message.indexOf(script.name) !== 0) e.message = script.name + ': ' + e.message;
             throw e;
           },
         );

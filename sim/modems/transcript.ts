@@ -44,7 +44,7 @@ const FINAL = /^(OK|ERROR|\+CME ERROR:.*|\+CMS ERROR:.*|NO CARRIER|SEND OK|SEND 
 const URC = /^(RDY|SMS Ready|SMS DONE|PB DONE|\*ATREADY:.*|\+MSTK:.*|\+QIURC:.*|\+CADATAIND:.*|\+APP PDP:.*|\+QNBIOTEVENT:.*|\+CPSMSTATUS:.*|\+IP:.*|\+IPCLOSE:.*|\+CGEV:.*|\+CPIN: READY|\+CEREG:.*|\+CGREG:.*|\+QIOPEN:.*|\+CAOPEN:.*|\+NETOPEN:.*|\+CIPOPEN:.*|\+CIPRXGET: 1,.*|\+CASTATE:.*)$/;
 const RESPONSE = /^([+*][A-Z0-9]+:.*|\+CM[ES] ERROR:.*|OK|ERROR|>|\d+|[0-9A-F]{18,22}|SMS Ready|SMS DONE|PB DONE|RDY|SEND OK|SEND FAIL|CLOSE OK|NORMAL POWER DOWN)$/;
 const COMMAND = /(^|[^A-Za-z])(AT([+*$^&#][A-Za-z][A-Za-z0-9]*[^\s]*|[A-Za-z]\d*)?)$/;
-const TIMESTAMP = /^\d\d:\d\d:\d\d\.\d+ -> ?/;
+const TIMESTAMP = /^\d\d:\d\d:\d\d(\.\d+)? -> ?/;
 
 /** `+CEREG: …` → '+CEREG'; `AT+CEREG?` → '+CEREG'. */
 function respName(line: string): string {

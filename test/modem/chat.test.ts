@@ -173,6 +173,11 @@ describe('chat engine', () => {
     sched.runFor(1001);
     expect((await slow).err).toMatchObject({ code: 'TIMEOUT' });
     expect((await slow).err!.message).toContain('slow');
+
+    // a one-step script named after its command does not repeat the command in the message
+    const one = settle(chat.run({ name: 'AT+QICLOSE=0', steps: [{ send: 'AT+QICLOSE=0', timeoutMs: 100 }] }));
+    await advance(101);
+    expect((await one).err!.message).toBe('AT+QICLOSE=0: no response within 100 ms');
   });
 
   it('waitFor sees a line before the URC table', async () => {
