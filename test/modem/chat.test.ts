@@ -175,6 +175,7 @@ describe('chat engine', () => {
     expect((await slow).err!.message).toContain('slow');
 
     // a one-step script named after its command does not repeat the command in the message
+    await advance(5000); // the timed-out script's command still holds the line until its own timeout
     const one = settle(chat.run({ name: 'AT+QICLOSE=0', steps: [{ send: 'AT+QICLOSE=0', timeoutMs: 100 }] }));
     await advance(101);
     expect((await one).err!.message).toBe('AT+QICLOSE=0: no response within 100 ms');
