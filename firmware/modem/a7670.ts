@@ -145,9 +145,14 @@ export function parseCpsi(line: string): Signal {
 export var A7670_IGNORED_URCS = ['+MSTK:', 'SMS DONE', 'PB DONE', '+CPIN:', '+CIPSEND:', 'DATA ACCEPT:'];
 
 export interface A7670Options extends ModemOptions {
+  /** As ModemOptions.pins, plus the board's modem supply switch (boards/schema.ts ModemDef.powerEnable). */
+  pins?: { pwrkey?: PinSpec; reset?: PinSpec; wake?: PinSpec; powerEnable?: PinSpec };
   /** 'A7670' (default) or 'A7672' (unverified). */
   variant?: string;
-  /** Board switch that powers the module (LilyGO T-A7670: BOARD_POWERON_PIN, active high). */
+  /**
+   * Board switch that powers the module (LilyGO T-A7670: BOARD_POWERON_PIN, active high); same as
+   * pins.powerEnable.
+   */
   powerEnable?: PinSpec;
   /** Local port of the UDP socket (default 49152). */
   localPort?: number;
@@ -173,7 +178,7 @@ export class A7670 extends ModemDriver implements CellularModem {
     this.netOpen = false;
     this.remote = null;
     this.localPort = opts.localPort || DEFAULT_LOCAL_PORT;
-    this.powerEnable = opts.powerEnable;
+    this.powerEnable = opts.powerEnable || (opts.pins ? opts.pins.powerEnable : undefined);
     for (var i = 0; i < A7670_IGNORED_URCS.length; i++) this.chat.onUrc(A7670_IGNORED_URCS[i], function () {});
     this.chat.onUrc('*ATREADY:', function (line: string) {
       self.lost();

@@ -267,6 +267,23 @@ describe('A7670 driver ⇄ model', () => {
     expect(await rejection(bare.sleep())).toMatchObject({ code: 'NOT_SUPPORTED' });
   });
 
+  it('takes the supply switch from pins.powerEnable as the board definition has it', async () => {
+    h = harness();
+    const model = h.connect(new A7670Model({ ctx: h.ctx, network: h.net, udp: h.udp, pins: { ...PINS, powerEnable: SUPPLY } }));
+    const drv = new A7670({ serial: h.serial, timers: h.timers, gpio: h.gpio, now: h.now, pins: { ...PINS, powerEnable: SUPPLY } });
+    await h.run(drv.powerOn());
+    expect(h.pinLog[0]).toEqual({ t: 0, pin: 'D12', level: 1 });
+    expect(model.life).toBe('on');
+    // without the supply switched on, PWRKEY does nothing: the module stays off
+    const h2 = harness();
+    const off = h2.connect(new A7670Model({ ctx: h2.ctx, network: h2.net, udp: h2.udp, pins: { ...PINS, powerEnable: SUPPLY } }));
+    const bare = new A7670({ serial: h2.serial, timers: h2.timers, gpio: h2.gpio, now: h2.now, pins: PINS });
+    await h2.run(bare.powerOn());
+    expect(off.life).toBe('off');
+    expect(await rejection(h2.run(bare.sync()))).toMatchObject({ code: 'NO_RESPONSE' });
+    h2.close();
+  });
+
   it('AT+CRESET restarts the module and waits for *ATREADY', async () => {
     const { h, model, drv } = setup();
     await up(h, drv);
