@@ -95,8 +95,9 @@ export var EC200U_IDENTITY: ChatScript = {
 
 /** `+QIACT: <ctx>,<state>,<type>,"<addr>"` lines → the address of ctx when active, else null. */
 export function parseQiact(lines: string[], ctx: number): string | null {
+  var a: string[];
   for (var i = 0; i < lines.length; i++) {
-    var a = parseArgs(lines[i]);
+    a = parseArgs(lines[i]);
     if (parseInt(a[0], 10) === ctx && a[1] === '1') return a[3] || '';
   }
   return null;
@@ -270,6 +271,7 @@ export class Ec200u extends ModemDriver implements CellularModem {
     var self = this;
     var pins = this.opts.pins || {};
     var first: Promise<void>;
+    var seen: Promise<string>;
     this.pdpUp = false;
     this.dropReceivers();
     if (pins.reset) {
@@ -280,7 +282,7 @@ export class Ec200u extends ModemDriver implements CellularModem {
         );
       });
     } else {
-      var seen = this.chat.waitFor(['RDY', 'POWERED DOWN'], EC200U_TIMING.pwrkeyOffMs + EC200U_TIMING.offWaitMs).then(
+      seen = this.chat.waitFor(['RDY', 'POWERED DOWN'], EC200U_TIMING.pwrkeyOffMs + EC200U_TIMING.offWaitMs).then(
         function (l) {
           return l;
         },

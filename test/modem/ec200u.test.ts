@@ -167,6 +167,27 @@ describe('EC200U driver ⇄ model', () => {
     const c = await rejection(h.run(drv.close()));
     expect(c).toMatchObject({ code: 'NO_RESPONSE', command: 'AT+QICLOSE=0' });
     expect(c.message).toContain('10 s');
+    const t0 = h.sched.now();
+    const d = await rejection(h.run(drv.deactivate()));
+    expect(d).toMatchObject({ code: 'NO_RESPONSE', command: 'AT+QIDEACT=1' });
+    expect(d.message).toContain('40 s');
+    expect(h.sched.now() - t0).toBeGreaterThanOrEqual(40000);
+  });
+
+  it('reopens socket 0 when it is still held (+QIOPEN: 0,563) and reports the last error via QIGETERROR', async () => {
+    server = await udpServer();
+    const { h, drv } = setup();
+    await up(h, drv);
+    await h.run(drv.openUdp('127.0.0.1', server.port));
+    const r = await h.run(drv.chat.command(`AT+QIOPEN=1,0,"UDP","127.0.0.1",${server.port},0,0`, { then: { match: ['+QIOPEN:'], timeoutMs: 5000 } }));
+    expect(r.final).toBe('+QIOPEN: 0,563');
+    expect(await h.run(drv.lastError())).toEqual({ code: 563, text: 'socket identity has been used' });
+    await h.run(drv.openUdp('127.0.0.1', server.port)); // 563 → QICLOSE → open again
+    const tx = sent(h);
+    expect(tx.slice(tx.lastIndexOf('AT+QICLOSE=0') - 1, tx.lastIndexOf('AT+QICLOSE=0') + 2).map((l) => l.slice(0, 12))).toEqual(['AT+QIOPEN=1,', 'AT+QICLOSE=0', 'AT+QIOPEN=1,']);
+    expect(await h.run(drv.lastError())).toEqual({ code: 0, text: 'operation successful' });
+    await h.run(drv.send(new Uint8Array([8])));
+    expect(Buffer.from(await h.run(drv.receive(30000))).toString('latin1')).toBe('ACK:\x08');
   });
 
   it('surfaces +CME ERROR with its number and the command; +QIOPEN errors as SOCKET', async () => {
