@@ -18,6 +18,7 @@ import { Bc660kModel } from './bc660k.ts';
 import type { ModelOptions, ModelPins, ModemModelBase } from './model-base.ts';
 import { Sim7080gModel } from './sim7080g.ts';
 import { Ec200uModel } from './ec200u.ts';
+import { A7670Model } from './a7670.ts';
 import type { UdpBridge } from './udp.ts';
 
 export type ModelFactory = (opts: ModelOptions & { udp: UdpBridge }) => ModemModelBase;
@@ -29,6 +30,8 @@ export const MODELS: Record<string, ModelFactory> = {
   ec200u: (o) => new Ec200uModel({ ...o, variant: 'EC200U' }),
   eg915u: (o) => new Ec200uModel({ ...o, variant: 'EG915U' }),
   ec800n: (o) => new Ec200uModel({ ...o, variant: 'EC800N' }),
+  a7670: (o) => new A7670Model({ ...o, variant: 'A7670' }),
+  a7672: (o) => new A7670Model({ ...o, variant: 'A7672' }),
 };
 
 /** 'BC660K-GL' → 'bc660k', 'SIM7080G' → 'sim7080g', 'EC200U' → 'ec200u' … */

@@ -20,7 +20,7 @@ export default {
   describe: 'Show a modem driver’s capabilities, or open an AT terminal on its simulator model (--repl)',
   builder: (y) =>
     y
-      .positional('model', { type: 'string', demandOption: true, describe: 'bc660k | sim7080g | ec200u | eg915u | ec800n' })
+      .positional('model', { type: 'string', demandOption: true, describe: 'bc660k | sim7080g | ec200u | eg915u | ec800n | a7670 | a7672' })
       .option('repl', { type: 'boolean', describe: 'Read AT commands from stdin and print the simulated modem’s replies' })
       .option('network', { type: 'string', default: 'good', describe: 'Network preset: good, poor, flaky' })
       .option('seed', { type: 'number', default: 1, describe: 'Random seed of the network and modem model' })

@@ -23,7 +23,7 @@ export default {
   builder: (y) =>
     y
       .positional('transcript', { type: 'string', demandOption: true, describe: 'JSON-lines transcript or plain AT log' })
-      .option('model', { type: 'string', demandOption: true, describe: 'Driver: bc660k | sim7080g | ec200u | eg915u | ec800n' })
+      .option('model', { type: 'string', demandOption: true, describe: 'Driver: bc660k | sim7080g | ec200u | eg915u | ec800n | a7670 | a7672' })
       .option('strict', { type: 'boolean', describe: 'Stop at the first command that differs from the transcript' })
       .option('steps', { type: 'string', default: 'sync,init,attach', describe: 'Driver steps: sync, init, attach, signal, identity, time' })
       .option('apn', { type: 'string', describe: 'APN the driver configures' })

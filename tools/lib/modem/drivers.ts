@@ -1,11 +1,12 @@
 /**
  * Firmware drivers by model name, for the host-side tools (replay, REPL, benchmark): each entry
  * builds the driver (imported directly from firmware/modem) and its simulator model on a harness.
- * The Cat-1 models register here as they land (EC200U, A7670).
+ * Cat-1: EC200U (EG915U, EC800N variants) and A7670 (A7672 variant).
  */
 import { Bc660k } from '../../../firmware/modem/bc660k.ts';
 import { Sim7080g } from '../../../firmware/modem/sim7080g.ts';
 import { Ec200u } from '../../../firmware/modem/ec200u.ts';
+import { A7670 } from '../../../firmware/modem/a7670.ts';
 import type { CellularModem, ModemDriver, ModemOptions } from '../../../firmware/modem/common.ts';
 import type { ModelPins } from '../../../sim/modems/model-base.ts';
 import { UserError } from '../errors.ts';
@@ -17,6 +18,13 @@ export interface DriverEntry {
   /** Control lines as on the reference board (boards/*.ts), for driver and model alike. */
   pins: ModelPins;
 }
+
+const A7670_PINS: ModelPins = {
+  pwrkey: { pin: 'D4', activeHigh: true },
+  reset: { pin: 'D5', activeHigh: true },
+  wake: { pin: 'D25', activeHigh: false },
+  powerEnable: { pin: 'D12', activeHigh: true },
+};
 
 export const DRIVERS: Record<string, DriverEntry> = {
   bc660k: {
@@ -32,6 +40,9 @@ export const DRIVERS: Record<string, DriverEntry> = {
   ec200u: { name: 'EC200U', create: (o) => new Ec200u({ ...o, variant: 'EC200U' }), pins: { pwrkey: { pin: 'D4', activeHigh: true } } }, // boards/devkitc-ec200u.ts
   eg915u: { name: 'EG915U', create: (o) => new Ec200u({ ...o, variant: 'EG915U' }), pins: { pwrkey: { pin: 'D4', activeHigh: true } } },
   ec800n: { name: 'EC800N', create: (o) => new Ec200u({ ...o, variant: 'EC800N' }), pins: { pwrkey: { pin: 'D4', activeHigh: true } } },
+  // boards/lilygo-t-a7670.ts
+  a7670: { name: 'A7670', create: (o) => new A7670({ ...o, variant: 'A7670' }), pins: A7670_PINS },
+  a7672: { name: 'A7672', create: (o) => new A7670({ ...o, variant: 'A7672' }), pins: A7670_PINS },
 };
 
 export function driverFor(model: string): DriverEntry & { key: string } {
