@@ -324,6 +324,25 @@ describe('A7670 driver ⇄ model', () => {
     expect(parseCpsi('+CPSI: NO SERVICE,Online').rsrpDbm).toBeNull();
   });
 
+  it('two uplink cycles as the node runtime runs them: power on … send, receive … close, power off', async () => {
+    server = await udpServer();
+    const { h, model, drv } = setup();
+    for (const n of [1, 2]) {
+      await up(h, drv);
+      expect(await h.run(drv.networkTime())).not.toBeNull();
+      await h.run(drv.openUdp('127.0.0.1', server.port));
+      await h.run(drv.send(new Uint8Array([0x40 + n])));
+      expect(Buffer.from(await h.run(drv.receive(30000))).toString('latin1')).toBe(`ACK:${String.fromCharCode(0x40 + n)}`);
+      await h.run(drv.close());
+      await h.run(drv.powerOff());
+      expect(model.life).toBe('off');
+      expect(h.powerLog.at(-1)).toMatchObject({ component: 'modem', state: 'off' });
+      await h.advance(3600000);
+    }
+    expect(model.boots).toBe(2);
+    expect(server.received.map((b) => b[0])).toEqual([0x41, 0x42]);
+  });
+
   it.each(['good', 'poor', 'flaky'] as const)('full session on a %s network: a reply or a typed error, registration as slow as the network', async (net) => {
     server = await udpServer();
     const out: string[] = [];
