@@ -19,8 +19,9 @@
  * Variants: EG915U is covered by the same application note. EC800N: assumed to use the same QI* command
  * set — UNVERIFIED (no EC800N document in our sources).
  * Assumptions (not in our sources, marked where used): PWRKEY timings (on ≥ 500 ms as the board file
- * states; off ≥ 650 ms, the Quectel EC2x figure), boot to `RDY` within 15 s, `POWERED DOWN` after a
- * power-off, `+QENG` field order of the EC2x family, QSCLK/DTR sleep as on other Quectel LTE modules.
+ * states; off ≥ 650 ms, the Quectel EC2x figure; the driver holds 800 ms), RESET held 300 ms on boards
+ * that wire it, boot to `RDY` within 15 s, `POWERED DOWN` after a power-off, `+QENG` field order of the
+ * EC2x family, QSCLK/DTR sleep as on other Quectel LTE modules.
  * Espruino subset only (runs on the device).
  */
 import { ChatScript, ChatStep, ModemError, bytesToStr, modemError, parseArgs, strToBytes } from './chat.ts';
@@ -49,6 +50,7 @@ export var EC200U_VARIANTS: { [name: string]: { verified: boolean; note: string 
 export var EC200U_TIMING = {
   pwrkeyOnMs: 500,
   pwrkeyOffMs: 800,
+  resetPulseMs: 300,
   bootWaitMs: 15000,
   offWaitMs: 3000,
   noResponseMs: 60000,
@@ -275,7 +277,7 @@ export class Ec200u extends ModemDriver implements CellularModem {
     this.pdpUp = false;
     this.dropReceivers();
     if (pins.reset) {
-      first = this.pulse(pins.reset, 300, 'RESET').then(function () {
+      first = this.pulse(pins.reset, EC200U_TIMING.resetPulseMs, 'RESET').then(function () {
         return self.chat.waitFor(['RDY'], EC200U_TIMING.bootWaitMs).then(
           function () {},
           function () {},
