@@ -271,10 +271,18 @@ export class Bc660k extends ModemDriver implements CellularModem {
     return this.step({ send: 'AT+QSCLK=1', timeoutMs: 1000 }).then(function () {});
   }
 
-  /** Wakes from deep sleep by UART: the first AT is lost, wait 300 ms, then talk (modems.md). */
+  /**
+   * Wakes from deep sleep: a PSM_EINT pulse (≥ 100 ms) when the wake pin is wired, then the UART
+   * sequence — the first AT may be lost, wait 300 ms, then talk (modems.md).
+   */
   wake(): Promise<void> {
-    this.chat.flush();
-    return this.run(BC660K_WAKE).then(function () {});
+    var self = this;
+    var pin = this.opts.pins ? this.opts.pins.wake : undefined;
+    var first: Promise<void> = pin ? this.pulse(pin, BC660K_TIMING.wakePulseMs, 'PSM_EINT') : Promise.resolve();
+    return first.then(function () {
+      self.chat.flush();
+      return self.run(BC660K_WAKE);
+    }).then(function () {});
   }
 
   powerOff(): Promise<void> {

@@ -20,10 +20,10 @@ afterEach(async () => {
   server = undefined;
 });
 
-function setup(network: NetworkSpec = 'good', seed = 1, settleWallMs = 1500) {
+function setup(network: NetworkSpec = 'good', seed = 1, settleWallMs = 1500, driverPins: Partial<typeof PINS> = PINS) {
   h = harness({ network, seed, settleWallMs });
   const model = h.connect(new Bc660kModel({ ctx: h.ctx, network: h.net, udp: h.udp, pins: PINS }));
-  const drv = new Bc660k({ serial: h.serial, timers: h.timers, gpio: h.gpio, now: h.now, pins: PINS, apn: 'iot.example' });
+  const drv = new Bc660k({ serial: h.serial, timers: h.timers, gpio: h.gpio, now: h.now, pins: driverPins, apn: 'iot.example' });
   return { h, model, drv };
 }
 
@@ -229,7 +229,7 @@ describe('BC660K driver ⇄ model', () => {
   });
 
   it('deep sleep: enters PSM after the active time; the first AT after sleep is lost and wake() copes', async () => {
-    const { h, model, drv } = setup();
+    const { h, model, drv } = setup('good', 1, 1500, { reset: PINS.reset }); // no PSM_EINT wired: UART wake
     const events: string[] = [];
     drv.onEvent((ev) => events.push(ev.type));
     await up(h, drv);
@@ -248,6 +248,24 @@ describe('BC660K driver ⇄ model', () => {
     await h.run(drv.wake());
     expect(model.life).toBe('on');
     expect(events).toContain('wake');
+  });
+
+  it('wakes by a 100 ms PSM_EINT pulse when the wake pin is wired', async () => {
+    const { h, model, drv } = setup();
+    await up(h, drv);
+    await h.run(drv.requestPsm(3600, 20));
+    await h.run(drv.sleep());
+    await h.advance(60000);
+    expect(model.life).toBe('psm');
+    const t0 = h.sched.now();
+    await h.run(drv.wake());
+    expect(model.life).toBe('on');
+    const d5 = h.pinLog.filter((p) => p.pin === 'D5' && p.t >= t0);
+    expect(d5).toEqual([
+      { t: t0, pin: 'D5', level: 1 },
+      { t: t0 + 100, pin: 'D5', level: 0 },
+    ]);
+    expect(h.traceLog.some((e) => e.kind === 'modem' && e.event === 'wake' && e.why === 'PSM_EINT')).toBe(true);
   });
 
   it('release assistance shortens the connected (rx) tail', async () => {
