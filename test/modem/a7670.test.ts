@@ -71,6 +71,38 @@ describe('A7670 driver ⇄ model', () => {
     expect(sent(h).filter((l) => l === 'AT+NETOPEN').length).toBe(1);
   });
 
+  it('answers raw AT lines as the A76xx set does (what the REPL shows)', async () => {
+    const { h } = setup();
+    const say = async (line: string, ms = 400) => {
+      const from = h.wire.length;
+      h.serial.write(`${line}\r`);
+      await h.advance(ms);
+      return h.wire.slice(from).filter((w) => w.dir === 'rx').map((w) => w.text).join('');
+    };
+    h.gpio.digitalWrite('D12', 1);
+    h.gpio.digitalWrite('D4', 1);
+    await h.advance(100);
+    h.gpio.digitalWrite('D4', 0);
+    expect(await say('AT', 1000)).toBe(''); // still booting: silent, as in the recorded logs
+    await h.advance(2100); // UART ready 3 s after the pulse
+    expect(received(h)).toBe('\r\n*ATREADY: 1\r\n');
+    expect(await say('AT+CPIN?')).toBe('AT+CPIN?\r\r\n+CME ERROR: SIM failure\r\n'); // echo on, text errors
+    await h.advance(5000);
+    expect(received(h)).toContain('\r\n+MSTK: 11, "D00D8103010500820281829902090A"\r\n\r\n+CPIN: READY\r\n');
+    expect(received(h)).toContain('\r\nSMS DONE\r\n');
+    expect(received(h)).toContain('\r\nPB DONE\r\n');
+    expect(await say('ATE0')).toBe('ATE0\r\r\nOK\r\n');
+    await h.advance(20000); // registered by now
+    expect(await say('AT+NETOPEN', 1000)).toBe('\r\nOK\r\n\r\n+NETOPEN: 0\r\n');
+    expect(await say('AT+NETOPEN')).toBe('\r\n+IP ERROR: Network is already opened\r\n\r\nERROR\r\n');
+    expect(await say('AT+NETOPEN?')).toBe('\r\n+NETOPEN: 1\r\n\r\nOK\r\n');
+    expect(await say('AT+CIPOPEN=0,"UDP",,,49152')).toBe('\r\nOK\r\n\r\n+CIPOPEN: 0,0\r\n');
+    expect(await say('AT+CIPOPEN=0,"UDP",,,49152')).toBe('\r\nOK\r\n\r\n+CIPOPEN: 0,4\r\n'); // in use
+    expect(await say('AT+CIPRXGET=2,0,1460')).toBe('\r\n+CIPRXGET: 2,0,0,0\r\n\r\nOK\r\n');
+    expect(await say('AT+CICCID')).toMatch(/^\r\n\+ICCID: 8988\d{16}\r\n\r\nOK\r\n$/);
+    expect(await say('AT+CIPCLOSE=0')).toBe('\r\nOK\r\n\r\n+CIPCLOSE: 0,0\r\n');
+  });
+
   it('declares PSM and eDRX unknown: capabilities false, requests rejected with NOT_SUPPORTED', async () => {
     const { h, drv } = setup();
     expect(A7670_CAPS).toMatchObject({ psm: false, edrx: false, receive: 'read', hexPayload: false });

@@ -66,6 +66,36 @@ describe('EC200U driver ⇄ model', () => {
     expect(sent(h).filter((l) => l === 'AT+QIACT=1').length).toBe(1);
   });
 
+  it('answers raw AT lines with the application note syntax (what the REPL shows)', async () => {
+    const { h, model } = setup();
+    const say = async (line: string, ms = 400) => {
+      const from = h.wire.length;
+      h.serial.write(`${line}\r`);
+      await h.advance(ms);
+      return h.wire.slice(from).filter((w) => w.dir === 'rx').map((w) => w.text).join('');
+    };
+    expect(await say('AT', 1000)).toBe(''); // off: silent
+    h.gpio.digitalWrite('D4', 1);
+    await h.advance(500);
+    h.gpio.digitalWrite('D4', 0);
+    await h.advance(4900);
+    expect(received(h)).toBe('');
+    await h.advance(200);
+    expect(received(h)).toBe('\r\nRDY\r\n');
+    expect(await say('ATE0')).toBe('ATE0\r\r\nOK\r\n');
+    expect(await say('AT+QIACT?')).toBe('\r\nOK\r\n'); // no context active yet
+    expect(await say('AT+QISEND=0,5')).toBe('\r\nERROR\r\n'); // no socket
+    expect(await say('AT+QIOPEN=1,12,"UDP","127.0.0.1",5683,0,0')).toBe('\r\n+CME ERROR: 552\r\n');
+    await h.advance(20000); // registered by now
+    expect(await say('AT+QIACT=1', 4000)).toBe('\r\nOK\r\n');
+    expect(await say('AT+QIACT?')).toMatch(/^\r\n\+QIACT: 1,1,1,"10\.\d+\.\d+\.\d+"\r\n\r\nOK\r\n$/);
+    expect(await say('AT+QIOPEN=1,0,"UDP","127.0.0.1",5683,0,0')).toBe('\r\nOK\r\n\r\n+QIOPEN: 0,0\r\n');
+    expect(await say('AT+QIRD=0,1500')).toBe('\r\n+QIRD: 0\r\n\r\nOK\r\n');
+    expect(await say('AT+QIGETERROR')).toBe('\r\n+QIGETERROR: 0,operation successful\r\n\r\nOK\r\n');
+    expect(await say('AT+QICLOSE=0')).toBe('\r\nOK\r\n');
+    expect(model.commands).toBe(10); // the AT sent while off never reached the module's parser
+  });
+
   it('declares PSM and eDRX unknown: capabilities false, requests rejected with NOT_SUPPORTED', async () => {
     const { h, drv } = setup();
     expect(EC200U_CAPS).toMatchObject({ psm: false, edrx: false, receive: 'read', hexPayload: false, maxPayload: 1460 });
