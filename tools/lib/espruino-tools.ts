@@ -96,7 +96,7 @@ interface EspruinoGlobal {
       open(port: string, connected: (status: unknown) => void, disconnected: () => void): void;
       close(): void;
       isConnected(): boolean;
-      startListening(cb: (data: ArrayBuffer) => void): unknown;
+      startListening(cb: (data: ArrayBuffer | string) => void): unknown;
       write(data: string, showStatus?: boolean, cb?: () => void): void;
       connection: { write(data: string): Promise<void> };
     };
@@ -335,8 +335,10 @@ async function openConnection(port: string, baud: number, timeoutMs: number, s: 
     E.Config.BAUD_RATE = baud;
     const env = E.Core.Env.getData();
     for (const k of Object.keys(env)) delete env[k];
-    E.Core.Serial.startListening((data) => {
-      s.rx += Buffer.from(new Uint8Array(data)).toString('latin1');
+    // EspruinoTools calls this with an ArrayBuffer, except when getEspruinoPrompt/executeExpression hand
+    // back what they collected while they were listening themselves: that comes as a string.
+    E.Core.Serial.startListening((data: ArrayBuffer | string) => {
+      s.rx += typeof data === 'string' ? data : Buffer.from(new Uint8Array(data)).toString('latin1');
     });
     const opened = new Promise<void>((res, rej) => {
       E.Core.Serial.open(
