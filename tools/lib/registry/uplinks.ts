@@ -49,6 +49,9 @@ export class UplinkStore {
   private readonly updateCurrent;
   private readonly updatePrevious;
   private readonly ackDownlinks;
+  private readonly nextDownlink;
+  private readonly setDownlinkCounter;
+  private readonly markSent;
 
   constructor(
     private readonly db: Db,
@@ -65,6 +68,9 @@ export class UplinkStore {
     );
     this.updatePrevious = db.prepare('UPDATE devices SET prev_replay_highest = ?, prev_replay_bitmap = ?, last_seen = ? WHERE id = ?');
     this.ackDownlinks = db.prepare('UPDATE downlinks SET acked = ? WHERE device_id = ? AND sent IS NOT NULL AND acked IS NULL');
+    this.nextDownlink = db.prepare('SELECT id, payload FROM downlinks WHERE device_id = ? AND sent IS NULL ORDER BY id LIMIT 1');
+    this.setDownlinkCounter = db.prepare('UPDATE devices SET downlink_counter = ? WHERE id = ?');
+    this.markSent = db.prepare('UPDATE downlinks SET sent = ?, counter = ?, via_counter = ? WHERE id = ?');
   }
 
   record(u: UplinkRecord): RecordResult {
@@ -120,7 +126,7 @@ export class UplinkStore {
   }
 
   takeDownlink(deviceId: string, viaCounter: number | null): TakenDownlink | null {
-    const dl = this.db.prepare('SELECT id, payload FROM downlinks WHERE device_id = ? AND sent IS NULL ORDER BY id LIMIT 1').get(deviceId) as
+    const dl = this.nextDownlink.get(deviceId) as
       | { id: number; payload: Buffer }
       | undefined;
     if (!dl) return null;
@@ -128,8 +134,8 @@ export class UplinkStore {
     if (!row || row.status === 'revoked') return null;
     const counter = row.downlink_counter + 1;
     if (counter > MAX_COUNTER) throw new UserError('REKEY_NEEDED', `device "${deviceId}": downlink counter exhausted; rotate its key`);
-    this.db.prepare('UPDATE devices SET downlink_counter = ? WHERE id = ?').run(counter, deviceId);
-    this.db.prepare('UPDATE downlinks SET sent = ?, counter = ?, via_counter = ? WHERE id = ?').run(Date.now() / 1000, counter, viaCounter, dl.id);
+    this.setDownlinkCounter.run(counter, deviceId);
+    this.markSent.run(Date.now() / 1000, counter, viaCounter, dl.id);
     return { id: dl.id, payload: new Uint8Array(dl.payload), counter };
   }
 }
