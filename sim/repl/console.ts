@@ -22,6 +22,17 @@ import type { SimBoard, SimBoardOptions } from '../board/sim-board.ts';
 import type { TraceEvent, TraceOptions } from '../core/trace.ts';
 import { espruinoBanner } from './banner.ts';
 import { LineEditor } from './line-editor.ts';
+import { NAK, PacketHandler } from './packets.ts';
+
+/** A packet being received after DLE SOH: header bytes, then data (packets.ts). */
+interface RxPacket {
+  header: string;
+  data: string;
+  timeout: number;
+}
+
+/** README_Protocol.md: an unfinished packet is answered with NAK after 1 s. */
+const PACKET_TIMEOUT_MS = 1000;
 
 /** Interpreter starts as SimBoard reports them (trace kind 'js', field `start`). */
 type StartCause = 'powerOn' | 'timer' | 'ext0' | 'ext1' | 'reset' | 'powerLoss' | 'load' | 'resetJs';
@@ -30,7 +41,10 @@ const HARDWARE_BOOTS = new Set<string>(['powerOn', 'timer', 'ext0', 'ext1', 'res
 
 export class EspruinoConsole {
   readonly editor: LineEditor;
+  readonly packets: PacketHandler;
   private queue = '';
+  private lastWasDle = false;
+  private rxPacket: RxPacket | undefined;
   private booting = true;
   private returnScheduled = false;
   private pumpAt: number | undefined;
@@ -46,6 +60,19 @@ export class EspruinoConsole {
       write: (t) => this.out(t),
       echoEnabled: () => this.board.echo,
       execute: (line) => this.execute(line),
+      enquiry: () => `Espruino ${this.version} ${this.board.board.mcu.espruino.board}`,
+    });
+    this.packets = new PacketHandler({
+      send: (t) => this.out(t),
+      evaluate: (code) => this.evaluateJson(code),
+      print: (t) => {
+        this.editor.removeInputLine();
+        this.editor.print(t);
+      },
+      writeFile: (name, bytes, offset, size) => {
+        this.board.storage.write(name, bytes, offset, size);
+      },
+      readFile: (name) => this.board.storage.readBytes(name),
     });
     board.setConsoleInputHandler((bytes) => this.input(bytes));
     board.onConsoleOutput((text) => this.firmwareOutput(text));
@@ -101,11 +128,63 @@ export class EspruinoConsole {
         }
         return;
       }
+      if (this.rxPacket) {
+        if (!this.takePacketBytes()) return;
+        continue;
+      }
       const ch = this.queue[0];
       this.queue = this.queue.slice(1);
+      if (ch === '\x01' && this.lastWasDle) {
+        // DLE SOH: a packet, not Ctrl-A (README_Protocol.md). The DLE did not start an echo-off line.
+        this.lastWasDle = false;
+        this.editor.echoOffForLine = false;
+        const timeout = this.board.sched.after(PACKET_TIMEOUT_MS, () => {
+          if (this.rxPacket?.timeout !== timeout) return;
+          this.rxPacket = undefined;
+          this.out(NAK);
+        }, 'packet');
+        this.rxPacket = { header: '', data: '', timeout };
+        continue;
+      }
+      this.lastWasDle = ch === '\x10';
       this.editor.handleChar(ch);
     }
     if (this.ready) this.editor.returnInputLine();
+  }
+
+  /** Moves queued bytes into the packet being received; handles it when complete. False: wait for more. */
+  private takePacketBytes(): boolean {
+    const p = this.rxPacket!;
+    while (p.header.length < 2 && this.queue.length > 0) {
+      p.header += this.queue[0];
+      this.queue = this.queue.slice(1);
+    }
+    if (p.header.length < 2) return false;
+    const flags = (p.header.charCodeAt(0) << 8) | p.header.charCodeAt(1);
+    const need = (flags & 0x1fff) - p.data.length;
+    p.data += this.queue.slice(0, need);
+    this.queue = this.queue.slice(Math.max(0, need));
+    if (p.data.length < (flags & 0x1fff)) return false;
+    this.board.sched.cancel(p.timeout);
+    this.rxPacket = undefined;
+    this.packets.handle(flags, p.data);
+    return true;
+  }
+
+  /** Evaluates code for a packet (no echo, no history); the value's relaxed-JSON form or undefined on error. */
+  private evaluate(code: string): string | undefined {
+    const errors = this.board.errors.length;
+    const v = this.board.evalInContext(code);
+    return this.board.errors.length > errors ? undefined : v;
+  }
+
+  /** A value as JSON text for an EVAL packet; 'undefined' when JSON has no form for it; undefined on error. */
+  private evaluateJson(code: string): string | undefined {
+    const v = this.evaluate(`JSON.stringify(eval(${JSON.stringify(code)}))`);
+    if (v === undefined) return undefined;
+    if (v === 'undefined') return 'undefined';
+    const s = JSON.parse(v) as unknown;
+    return typeof s === 'string' ? s : undefined;
   }
 
   private execute(line: string): string | undefined {
@@ -152,6 +231,9 @@ export class EspruinoConsole {
     if (quiet) this.editor.inputLineRemoved = promptWasRemoved;
     if (HARDWARE_BOOTS.has(cause)) {
       this.queue = ''; // a reboot loses whatever was in the UART's input buffer
+      if (this.rxPacket) this.board.sched.cancel(this.rxPacket.timeout);
+      this.rxPacket = undefined;
+      this.lastWasDle = false;
       this.board.echo = true;
     } else if (cause === 'resetJs' || restart?.file !== undefined) {
       this.board.echo = true; // jsiSemiInit clears the status flags; only load() restores saved state

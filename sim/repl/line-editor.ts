@@ -8,7 +8,9 @@
  *   ESC LF               newline without executing ("Alt-Enter"; EspruinoTools' codeWriter sends it)
  *   DLE (0x10)           at the start of a line: no echo, no `=result`, no history for that line
  *   BS / DEL             backspace;  Ctrl-D, ESC[3~  delete forwards
- *   Ctrl-A / Ctrl-E      home / end of line;  ESC[H ESC[F ESC OH ESC OF ESC[1~ ESC[4~ likewise
+ *   Ctrl-A / Ctrl-E      home / end of line;  ESC[H ESC[F ESC OH ESC OF ESC[1~ ESC[4~ likewise.
+ *                        Ctrl-E on an empty line is ENQ: it prints `Espruino <version> <BOARD>`
+ *                        (README_Protocol.md, since 2v25)
  *   Ctrl-U / Ctrl-W      clear the line;  ESC[2K likewise
  *   ESC[A / ESC[B        history (at the end of an empty or recalled line), else line up/down
  *   ESC[C / ESC[D        cursor right / left;  ESC[5~ ESC[6~  start / end of the input
@@ -31,6 +33,8 @@ export interface LineEditorHost {
    * when nothing is to be printed (an error was reported, or the MCU stopped running JS).
    */
   execute(line: string, lineNumberOffset: number): string | undefined;
+  /** The answer to ENQ (Ctrl-E on an empty line), e.g. "Espruino 2v29 ESP32". */
+  enquiry?(): string;
 }
 
 const enum St {
@@ -157,7 +161,12 @@ export class LineEditor {
     } else if (c === 0x01) this.home();
     else if (c === 0x03) this.ctrlC();
     else if (c === 0x04) this.del(false);
-    else if (c === 0x05) this.end();
+    else if (c === 0x05) {
+      if (this.line === '' && this.host.enquiry) {
+        this.removeInputLine();
+        this.print(this.host.enquiry() + '\n');
+      } else this.end();
+    }
     else if (c === 0x15 || c === 0x17) this.clearLine(true);
     else if (c === 0x1b) this.st = St.Esc;
     else if (this.st === St.Esc) {

@@ -139,6 +139,12 @@ describe('Espruino console on a SimBoard', () => {
     expect(type('saved\r')).toBe('saved\r\n=42\r\n>');
   });
 
+  it('Ctrl-E on an empty line answers ENQ with the version and board; on a typed line it moves to the end', async () => {
+    const { type } = await boot();
+    expect(type('\x05')).toBe('\r\x1B[JEspruino 2v29 ESP32\r\n>');
+    expect(type('2\x013\x05+4\r')).toContain('\r\n=36\r\n>');
+  });
+
   it('bytes sent while the MCU is in deep sleep are lost; after the wake-up the console works again', async () => {
     const { board, type, run } = await boot();
     type('ESP32.deepSleep(2000000)\r', 100);

@@ -76,6 +76,19 @@ describe('serveBoard + EspruinoTools', () => {
     }
   });
 
+  it("uploads with EspruinoTools' acknowledged packet transfer (2v25+ FILE_SEND/DATA)", async () => {
+    const c = await connect(served.path);
+    try {
+      const data = new Uint8Array(3000).map((_, i) => (i * 7) & 0xff); // binary, several 1 KB packets
+      const seen: number[] = [];
+      await c.uploadToStorage('blob.bin', data, { protocol: 'packets', onProgress: (p) => seen.push(p.sent) });
+      expect(Buffer.from(served.board.storage.readBytes('blob.bin')!)).toEqual(Buffer.from(data));
+      expect(seen.at(-1)).toBe(3000);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('the one-shot upload helper can load() afterwards', async () => {
     const out = await uploadToStorage(served.path, '.bootcde', 'print("ONE-SHOT " + (20+22));\n', { load: true });
     expect(out).toContain('ONE-SHOT 42');

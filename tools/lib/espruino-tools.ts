@@ -55,6 +55,12 @@ export interface UploadProgress {
   fraction: number;
 }
 
+export interface UploadOptions {
+  onProgress?: (p: UploadProgress) => void;
+  timeoutMs?: number;
+  protocol?: 'repl' | 'packets';
+}
+
 export interface EspruinoConnection {
   readonly port: string;
   /** process.env read when the connection was opened. */
@@ -69,8 +75,12 @@ export interface EspruinoConnection {
   statement(code: string, opts?: { timeoutMs?: number }): Promise<string>;
   /** RAM upload through EspruinoTools' transform + codeWriter (reset() first, as the IDE does). Resolves with the output. */
   sendCode(code: string, opts?: { timeoutMs?: number }): Promise<string>;
-  /** Writes a file to Storage in chunks and checks its length on the board. */
-  uploadToStorage(name: string, data: string | Uint8Array, opts?: { onProgress?: (p: UploadProgress) => void; timeoutMs?: number }): Promise<void>;
+  /**
+   * Writes a file to Storage and checks its length on the board. `protocol`: 'repl' (default, any
+   * Espruino version) sends `require("Storage").write(…)` lines; 'packets' uses the acknowledged
+   * FILE_SEND/DATA packets of Espruino 2v25+ (EspruinoTools' espruinoSendFile).
+   */
+  uploadToStorage(name: string, data: string | Uint8Array, opts?: UploadOptions): Promise<void>;
   /** `load()`: restart JS and run the boot code. Resolves with the output that followed. */
   load(opts?: { settleMs?: number; timeoutMs?: number }): Promise<string>;
   /** `reset()`: clear RAM (Storage kept). Resolves with the output that followed. */
@@ -98,7 +108,10 @@ interface EspruinoGlobal {
       isConnected(): boolean;
       startListening(cb: (data: ArrayBuffer | string) => void): unknown;
       write(data: string, showStatus?: boolean, cb?: () => void): void;
-      connection: { write(data: string): Promise<void> };
+      connection: {
+        write(data: string): Promise<void>;
+        espruinoSendFile(name: string, data: string, opts: { progress?: (sent: number, total: number) => void; chunkSize?: number }): Promise<void>;
+      };
     };
     Utils: {
       executeExpression(e: string, cb: (r: string | undefined) => void, opts?: Record<string, unknown>): void;
@@ -517,15 +530,19 @@ class Connection implements EspruinoConnection {
     return this.s.rx.slice(start);
   }
 
-  uploadToStorage(name: string, data: string | Uint8Array, opts: { onProgress?: (p: UploadProgress) => void; timeoutMs?: number } = {}): Promise<void> {
+  uploadToStorage(name: string, data: string | Uint8Array, opts: UploadOptions = {}): Promise<void> {
     return captured(this.s.log, () => this.uploadImpl(name, data, opts));
   }
 
-  private async uploadImpl(name: string, data: string | Uint8Array, opts: { onProgress?: (p: UploadProgress) => void; timeoutMs?: number }): Promise<void> {
+  private async uploadImpl(name: string, data: string | Uint8Array, opts: UploadOptions): Promise<void> {
     this.check(`uploading ${name}`);
     if (name.length === 0 || name.length > 28) throw new UserError('STORAGE_NAME', `Storage file name "${name}" must be 1 to 28 characters (Espruino's limit)`);
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
     const contents = bytes.toString('latin1');
+    if (opts.protocol === 'packets') {
+      await this.sendFilePackets(name, contents, opts);
+      return;
+    }
     const js = this.E.Core.Utils.getUploadFileCode(name, contents).replace(/\n/g, '\n\x10');
     const total = contents.length;
     let max = js.length;
@@ -550,6 +567,35 @@ class Connection implements EspruinoConnection {
       throw new UserError('UPLOAD_INCOMPLETE', `${this.port}: Storage file ${name} has ${len} bytes after the upload, expected ${total}`, {
         hint: 'the serial link lost data or Storage is full: check require("Storage").getFree() and try again',
       });
+    }
+    opts.onProgress?.({ sent: total, total, fraction: 1 });
+  }
+
+  private async sendFilePackets(name: string, contents: string, opts: UploadOptions): Promise<void> {
+    const v = /^(\d+)v(\d+)/.exec(this.env.VERSION);
+    if (!v || Number(v[1]) * 100 + Number(v[2]) < 225) {
+      throw new UserError('UPLOAD_PROTOCOL', `${this.port}: Espruino ${this.env.VERSION} has no packet file transfer (added in 2v25)`, { hint: "upload with protocol 'repl' or update the firmware" });
+    }
+    const total = contents.length;
+    const timeoutMs = opts.timeoutMs ?? 30000 + 200 * Math.ceil(total / 1024);
+    await withTimeout(
+      this.E.Core.Serial.connection
+        .espruinoSendFile(name, contents, {
+          progress: (sent, max) => {
+            // EspruinoTools counts 100 for the FILE_SEND packet, then the file bytes.
+            const bytes = Math.max(0, Math.min(total, sent - 100));
+            opts.onProgress?.({ sent: bytes, total, fraction: max > 0 ? Math.min(1, sent / max) : 1 });
+          },
+        })
+        .catch((e: unknown) => {
+          throw new UserError('UPLOAD_FAILED', `${this.port}: packet upload of ${name} failed: ${String(e)}`, { hint: 'the board refused a packet (NAK) or did not acknowledge it in time; try protocol \'repl\'' });
+        }),
+      timeoutMs,
+      () => new UserError('SERIAL_TIMEOUT', `${this.port}: packet upload of ${name} (${total} bytes) took longer than ${timeoutMs} ms`),
+    );
+    const len = await this.exprImpl<number>(`(require("Storage").read(${JSON.stringify(name)})||"").length`, {});
+    if (len !== total) {
+      throw new UserError('UPLOAD_INCOMPLETE', `${this.port}: Storage file ${name} has ${len} bytes after the upload, expected ${total}`);
     }
     opts.onProgress?.({ sent: total, total, fraction: 1 });
   }
@@ -626,10 +672,10 @@ export function uploadToStorage(
   port: string,
   name: string,
   data: string | Uint8Array,
-  opts: ConnectOptions & { onProgress?: (p: UploadProgress) => void; load?: boolean } = {},
+  opts: ConnectOptions & { onProgress?: (p: UploadProgress) => void; load?: boolean; protocol?: 'repl' | 'packets' } = {},
 ): Promise<string> {
   return withConnection(port, opts, async (c) => {
-    await c.uploadToStorage(name, data, { onProgress: opts.onProgress });
+    await c.uploadToStorage(name, data, { onProgress: opts.onProgress, protocol: opts.protocol });
     return opts.load ? c.load() : '';
   });
 }
