@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { coapEncode, coapDecode, coapOption, coapPost, COAP_CON, COAP_NON, COAP_RST, type CoapMessage } from '../../firmware/codec/coap.ts';
 import { CborMap, CodecError, type SenmlRecord } from '../../firmware/codec/index.ts';
 import { rig, type Rig } from './setup.ts';
+import { startIngest } from '../../tools/lib/ingest/index.ts';
 import { SimDevice } from './device.ts';
 
 let r: Rig;
@@ -214,5 +215,16 @@ describe('key rotation', () => {
     const late = await old.uplink(12, three(3));
     expect(late.code).toBe('4.01');
     expect(stored().map((x) => [x.keyVersion, x.counter])).toEqual([[1, 10], [1, 10], [1, 10], [1, 11], [1, 11], [1, 11], [2, 0], [2, 0], [2, 0]]);
+  });
+});
+
+describe('start-up errors', () => {
+  it('a missing registry file, a bad --listen, a second ingest on the same port, and a loose key file are clear errors', async () => {
+    await expect(startIngest({ registry: r.tmp.path('nope.db'), listen: 'udp://127.0.0.1:0' })).rejects.toThrow(/nope\.db: no registry file/);
+    await expect(startIngest({ registry: r.db, listen: 'http://127.0.0.1:80' })).rejects.toThrow(/--listen http:\/\/127\.0\.0\.1:80: expected udp:\/\/host:port/);
+    await expect(startIngest({ registry: r.db, listen: `udp://127.0.0.1:${r.ingest.port}` })).rejects.toThrow(/cannot listen on 127\.0\.0\.1:\d+/);
+    const { chmodSync } = await import('node:fs');
+    chmodSync(r.tmp.path('farm.fleet-key'), 0o644);
+    await expect(startIngest({ registry: r.db, listen: 'udp://127.0.0.1:0' })).rejects.toThrow(/accessible by group\/others/);
   });
 });

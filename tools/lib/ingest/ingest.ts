@@ -4,6 +4,7 @@
  * asked, and listens for CoAP uplinks (server.ts). `close()` stops listening, commits what is queued,
  * waits for MQTT acknowledgements and closes the registry (if it opened it).
  */
+import { existsSync } from 'node:fs';
 import { UserError } from '../errors.ts';
 import { loadFleetSecret, openRegistry, type Registry } from '../registry/index.ts';
 import { Keyring } from './keyring.ts';
@@ -50,6 +51,9 @@ export async function startIngest(o: IngestOptions): Promise<Ingest> {
   const log = o.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const listen = parseListen(o.listen ?? 'udp://127.0.0.1:5683');
   const ownRegistry = typeof o.registry === 'string';
+  if (typeof o.registry === 'string' && !existsSync(o.registry)) {
+    throw new UserError('REGISTRY_MISSING', `${o.registry}: no registry file`, { hint: 'create it with: sensornode fleet init <name> --registry ' + o.registry });
+  }
   const reg = typeof o.registry === 'string' ? openRegistry(o.registry) : o.registry;
   let mqttOut: MqttOutput | undefined;
   try {
