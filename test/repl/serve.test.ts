@@ -118,6 +118,41 @@ describe('serveBoard --app', () => {
   });
 });
 
+describe('serveBoard time', () => {
+  const SLEEPER = join(import.meta.dirname, '../fixtures/repl/sleeper.js');
+  const until = async (cond: () => boolean, ms: number) => {
+    const t0 = Date.now();
+    while (!cond() && Date.now() - t0 < ms) await new Promise((r) => setTimeout(r, 20));
+  };
+
+  it('skips deep sleep (nobody can talk to a sleeping board): the 10-minute sleep ends at once', async () => {
+    let seen = '';
+    const s = await serveBoard({ board: 'devkitc-bc660k', app: SLEEPER, onOutput: (t) => (seen += t) });
+    try {
+      await until(() => seen.includes('AWAKE cause=4'), 5000);
+      expect(seen).toContain('AWAKE cause=0'); // power-on
+      expect(seen).toContain('AWAKE cause=4'); // timer wake-up
+      expect(s.board.now()).toBeGreaterThanOrEqual(600_000);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('with realtime the board stays asleep for the wall-clock length of the sleep', async () => {
+    let seen = '';
+    const s = await serveBoard({ board: 'devkitc-bc660k', app: SLEEPER, realtime: true, onOutput: (t) => (seen += t) });
+    try {
+      await until(() => s.board.state === 'deepSleep', 5000);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(s.board.state).toBe('deepSleep');
+      expect(seen).not.toContain('AWAKE cause=4');
+      expect(s.board.now()).toBeLessThan(10_000);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('espruino-tools errors name the port and what to do', () => {
   it('a missing port', async () => {
     const e = await rejection(connect('/dev/ttyUSB-does-not-exist'));
