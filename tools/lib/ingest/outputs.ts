@@ -7,7 +7,7 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { UserError } from '../errors.ts';
-import type { StoredReading } from './pipeline.ts';
+import type { AcceptedReading } from './pipeline.ts';
 
 /** The JSON a consumer gets (MQTT payload and JSONL line). Byte values (SenML vd) as base64. */
 export interface ReadingJson {
@@ -21,7 +21,7 @@ export interface ReadingJson {
   counter: number;
 }
 
-export function readingJson(r: StoredReading): ReadingJson {
+export function readingJson(r: AcceptedReading): ReadingJson {
   const j: ReadingJson = { fleet: r.fleet, device: r.device, name: r.name } as ReadingJson;
   if (r.unit !== undefined) j.unit = r.unit;
   if (r.value !== undefined) j.value = r.value instanceof Uint8Array ? Buffer.from(r.value).toString('base64') : r.value;
@@ -53,7 +53,7 @@ export class MqttOutput {
     }
   }
 
-  publish(r: StoredReading): void {
+  publish(r: AcceptedReading): void {
     const p = this.client
       .publishAsync(topicFor(r.fleet, r.device), JSON.stringify(readingJson(r)), { qos: 1 })
       .then(() => {

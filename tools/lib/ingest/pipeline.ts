@@ -30,7 +30,7 @@ export interface Outcome {
   reason?: string;
 }
 
-export interface StoredReading {
+export interface AcceptedReading {
   fleet: string;
   device: string;
   counter: number;
@@ -58,7 +58,7 @@ const refuse = (code: string, reason: string, diag: string, log: string): Outcom
 export interface PipelineOptions {
   maxBytes: number;
   /** after the commit: every stored reading (MQTT, JSONL) */
-  onStored: (r: StoredReading) => void;
+  onStored: (r: AcceptedReading) => void;
   now?: () => number;
 }
 
@@ -124,7 +124,7 @@ export class UplinkPipeline {
     this.queue = [];
     if (jobs.length === 0) return;
     const outcomes: Outcome[] = [];
-    const stored: StoredReading[][] = [];
+    const stored: AcceptedReading[][] = [];
     try {
       this.reg.transaction(() => {
         for (const j of jobs) {
@@ -152,7 +152,7 @@ export class UplinkPipeline {
   }
 
   /** One job inside the group transaction (its own savepoint). */
-  private record(j: Job): { outcome: Outcome; readings: StoredReading[] } {
+  private record(j: Job): { outcome: Outcome; readings: AcceptedReading[] } {
     const { up } = j;
     const dev = up.device.device;
     return this.reg.transaction(() => {
@@ -177,8 +177,8 @@ export class UplinkPipeline {
   }
 }
 
-function toStored(dev: Device, counter: number, r: SenmlReading): StoredReading {
-  const s: StoredReading = { fleet: dev.fleet, device: dev.id, counter, name: r.name, time: r.time };
+function toStored(dev: Device, counter: number, r: SenmlReading): AcceptedReading {
+  const s: AcceptedReading = { fleet: dev.fleet, device: dev.id, counter, name: r.name, time: r.time };
   if (r.unit !== undefined) s.unit = r.unit;
   if (r.value !== undefined) s.value = r.value;
   if (r.sum !== undefined) s.sum = r.sum;
