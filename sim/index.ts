@@ -36,6 +36,10 @@ export type { FirmwareError } from './engine/world.ts';
 export { BundleSourceMap } from './engine/sourcemap.ts';
 export { parseDuration } from './core/duration.ts';
 export { SimFlash } from './storage/flash.ts';
+import { NetworkModel, type NetworkSpec } from './modems/network.ts';
+import { UdpBridge } from './modems/udp.ts';
+import { attachModem, createModel, pinsFromBoard } from './modems/index.ts';
+import type { ModemModelBase } from './modems/model-base.ts';
 
 export interface SimulateOptions {
   /** Bundle source (one Espruino script). */
@@ -69,6 +73,27 @@ export interface SimulateOptions {
   baseDir?: string;
   /** Restore each boot's fresh JS context from a memory snapshot (default true; see sim/engine/engine.ts). */
   snapshot?: boolean;
+  /**
+   * The cell network the board's modem sees (preset or settings; sim/modems/network.ts). When the board
+   * has a modem, its simulator model is wired to the modem UART and control pins, and its sockets send
+   * real UDP datagrams from 127.0.0.1. `false`: no modem model (the modem UART stays silent).
+   */
+  network?: NetworkSpec | false;
+  /** Wall ms the run loop waits for a UDP reply before it lets virtual time move on (default 2000). */
+  settleWallMs?: number;
+}
+
+/** What went over the air (UDP through the modem model). */
+export interface NetworkReport {
+  datagramsUp: number;
+  datagramsDown: number;
+  bytesUp: number;
+  bytesDown: number;
+  lostUp: number;
+  lostDown: number;
+  /** Replies that came after the run loop stopped waiting (non-deterministic timing). */
+  late: number;
+  modemBoots: number;
 }
 
 export interface SimResult {
@@ -89,6 +114,8 @@ export interface SimResult {
   wallMs: number;
   /** The flash, to continue in another simulate() call. */
   flash: SimFlash;
+  /** Present when a modem model was attached. */
+  network?: NetworkReport;
 }
 
 async function resolveBoard(board: Board | string): Promise<Board> {
@@ -120,6 +147,8 @@ async function loadBundle(opts: SimulateOptions, board: Board): Promise<LoadedBu
 }
 
 export async function simulate(opts: SimulateOptions): Promise<SimResult> {
+  let udp: UdpBridge | undefined;
+  let model: ModemModelBase | undefined;
   const board = await resolveBoard(opts.board);
   const bundle = await loadBundle(opts, board);
   const durationMs = parseDuration(opts.duration, 'duration');
@@ -142,10 +171,17 @@ export async function simulate(opts: SimulateOptions): Promise<SimResult> {
   try {
     wireDevices(sb, { sensors: opts.sensors, baseDir: opts.baseDir ?? (opts.bundlePath ? dirname(resolve(opts.bundlePath)) : process.cwd()) });
     if (opts.inputs) scheduleInputs(sb, opts.inputs);
+    if (opts.network !== false && board.modem) {
+      const net = new NetworkModel(sb.ctx.rng.fork('network'), opts.network ?? 'good');
+      udp = new UdpBridge(sb.ctx, net);
+      model = createModel(board.modem.model, { ctx: sb.ctx, network: net, udp, pins: pinsFromBoard(board.modem) });
+      attachModem(model, board.modem, { uart: sb.uart(board.modem.uart.serial), gpio: sb.gpio });
+    }
     opts.peers?.(sb, sb.ctx);
     sb.installBootCode(bundle.code, bundle.filename, bundle.map);
     sb.powerOn();
-    sb.runUntil(durationMs);
+    if (udp) await runSettling(sb, udp, durationMs, opts.settleWallMs ?? 2000);
+    else sb.runUntil(durationMs);
     const wallMs = performance.now() - t0;
     const energy = sb.energy.report();
     const result: SimResult = {
@@ -161,9 +197,37 @@ export async function simulate(opts: SimulateOptions): Promise<SimResult> {
       durationMs,
       wallMs,
       flash: sb.flash,
+      network: udp
+        ? {
+            datagramsUp: udp.stats.sent,
+            datagramsDown: udp.stats.received,
+            bytesUp: udp.stats.bytesUp,
+            bytesDown: udp.stats.bytesDown,
+            lostUp: udp.stats.lostUp,
+            lostDown: udp.stats.lostDown,
+            late: udp.stats.late,
+            modemBoots: model?.boots ?? 0,
+          }
+        : undefined,
     };
     return result;
   } finally {
+    udp?.close();
     sb.dispose();
   }
+}
+
+/**
+ * The run loop when real UDP is involved (udp.ts, "the settle() contract"): the scheduler runs in long
+ * stretches and stops when a datagram leaves; the loop then waits (in wall time, bounded) for the
+ * server's reply, which the bridge schedules at send time + modelled round trip, and goes on.
+ */
+async function runSettling(sb: SimBoard, udp: UdpBridge, end: number, settleWallMs: number): Promise<void> {
+  udp.onSend = () => sb.sched.stop();
+  for (;;) {
+    sb.runUntil(end);
+    if (udp.inFlight()) await udp.settle(settleWallMs);
+    if (sb.now() >= end) break;
+  }
+  udp.onSend = undefined;
 }

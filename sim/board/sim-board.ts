@@ -103,7 +103,10 @@ export class SimBoard {
   private readonly mcuActive: string;
   private pendingWake: number | undefined;
   private extWake: { pins: string[]; level: number; kind: 'ext0' | 'ext1' } | undefined;
+  /** REPL lines evaluated since this JS world started (after the replayed `.varimg`), for save(). */
   private replSource: string[] = [];
+  private replControl = false;
+  private jsStartListeners: ((start: { cause: WakeCause | 'load' | 'resetJs'; file?: string }) => void)[] = [];
   private replLine = '';
   private stopAtSleep = false;
   private remountNeeded = false;
@@ -280,7 +283,8 @@ export class SimBoard {
       this.remountNeeded = false;
     }
     const w = this.newWorld();
-    this.trace.emit('js', { start: cause });
+    this.trace.emit('js', only !== undefined ? { start: cause, file: only } : { start: cause });
+    for (const l of this.jsStartListeners) l(only !== undefined ? { cause, file: only } : { cause });
     const seq: string[] = [];
     if (only !== undefined) seq.push(only);
     else if (cause === 'resetJs') seq.push('.bootrst');
@@ -290,6 +294,8 @@ export class SimBoard {
       seq.push('.boot0', '.boot1', '.boot2', '.boot3');
       seq.push(this.storage.readBytes('.bootrst') !== undefined ? '.bootrst' : '.bootcde');
     }
+    const varimg = seq.includes('.varimg') ? this.storage.readBytes('.varimg') : undefined;
+    this.replSource = varimg && varimg.length ? [Buffer.from(varimg).toString('latin1')] : [];
     for (const f of seq) {
       if (w.halted) return;
       this.runFile(w, f);
@@ -352,6 +358,7 @@ export class SimBoard {
 
   /** E.reboot() / ESP32.reboot(): a software reset (wakeup cause 0, Storage kept). */
   softReboot(): void {
+    this.replControl = true;
     const w = this.world!;
     const at = w.now();
     w.halt();
@@ -386,6 +393,7 @@ export class SimBoard {
 
   /** load(file?): soft restart of the JS world (no hardware reset), then the boot sequence or that file. */
   load(file?: string): void {
+    this.replControl = true;
     const w = this.world!;
     w.halt();
     this.sched.at(w.now(), () => this.startWorld('load', file), 'load');
@@ -393,9 +401,9 @@ export class SimBoard {
 
   /** reset(): clears the JS world; only `.bootrst` runs. reset(true) also erases Storage. */
   resetJs(clearFlash: boolean): void {
+    this.replControl = true;
     const w = this.world!;
     w.halt();
-    this.replSource = [];
     this.sched.at(w.now(), () => {
       if (clearFlash) this.storage.eraseAll();
       this.startWorld('resetJs');
@@ -404,6 +412,7 @@ export class SimBoard {
 
   /** save(): stores what the REPL evaluated as `.varimg`, replayed at the next boot. */
   save(): void {
+    this.replControl = true;
     this.storage.write('.varimg', new Uint8Array(Buffer.from(this.replSource.join('\n'), 'latin1')));
   }
 
@@ -551,6 +560,15 @@ export class SimBoard {
     return this.consoleText.join('');
   }
 
+  /**
+   * Called each time a fresh JS world starts, before any boot file runs: after power-on, a wake-up,
+   * E.reboot() ('reset'), a power loss, load() ('load', with the file if one was named) or reset()
+   * ('resetJs').
+   */
+  onJsStart(cb: (start: { cause: WakeCause | 'load' | 'resetJs'; file?: string }) => void): void {
+    this.jsStartListeners.push(cb);
+  }
+
   onConsoleOutput(cb: (text: string) => void): void {
     this.consoleListeners.push(cb);
   }
@@ -576,9 +594,12 @@ export class SimBoard {
   evalInContext(code: string): string | undefined {
     const w = this.world;
     if (!w || w.halted) throw new Error(`evalInContext: the MCU is ${this.state === 'deepSleep' ? 'in deep sleep' : this.state}; no JS is running`);
-    this.replSource.push(code);
     if (!this.sources.has('REPL')) this.addSource('REPL', '');
-    return w.evalForRepl(code);
+    this.replControl = false;
+    const v = w.evalForRepl(code);
+    // Lines that define state are what save() stores; lines that called save/load/reset/reboot are not.
+    if (!this.replControl) this.replSource.push(code);
+    return v;
   }
 
   /** Minimal REPL: one line at a time, echo, `=value`, prompt (Espruino console conventions). */

@@ -47,7 +47,12 @@ export class UdpBridge {
   private nextId = 1;
   private waiters: (() => void)[] = [];
   /** Statistics: datagrams sent/received, lost in the model, replies delivered late (non-deterministic). */
-  stats = { sent: 0, received: 0, lostUp: 0, lostDown: 0, late: 0, unmatched: 0 };
+  stats = { sent: 0, received: 0, lostUp: 0, lostDown: 0, late: 0, unmatched: 0, bytesUp: 0, bytesDown: 0 };
+  /**
+   * Called when a datagram leaves (after it is counted): a run loop that runs the scheduler in long
+   * stretches uses it to stop the scheduler and settle() before the clock moves on.
+   */
+  onSend?: () => void;
 
   constructor(
     private readonly ctx: SimContext,
@@ -64,6 +69,7 @@ export class UdpBridge {
     sock.on('message', (msg, rinfo) => {
       if (entry.closed) return;
       this.stats.received++;
+      this.stats.bytesDown += msg.length;
       const now = this.ctx.sched.now();
       const ex = entry.inflight.shift();
       let at: number;
@@ -104,6 +110,8 @@ export class UdpBridge {
       send: (host, port, data) => {
         const now = this.ctx.sched.now();
         this.stats.sent++;
+        this.stats.bytesUp += data.length;
+        this.onSend?.();
         if (this.net.dropUplink()) {
           this.stats.lostUp++;
           this.ctx.trace.emit('packet', { dir: 'up', socket: id, bytes: data.length, to: `${host}:${port}`, lost: true });

@@ -18,7 +18,7 @@
  * Input is held while the MCU is busy or restarting (Espruino keeps it in its input buffer) and
  * dropped while the MCU is in deep sleep or off (the UART is unpowered).
  */
-import type { SimBoard, SimBoardOptions } from '../board/sim-board.ts';
+import { SimBoard, type SimBoardOptions } from '../board/sim-board.ts';
 import type { TraceEvent, TraceOptions } from '../core/trace.ts';
 import { espruinoBanner } from './banner.ts';
 import { LineEditor } from './line-editor.ts';
@@ -42,7 +42,9 @@ const HARDWARE_BOOTS = new Set<string>(['powerOn', 'timer', 'ext0', 'ext1', 'res
 export class EspruinoConsole {
   readonly editor: LineEditor;
   readonly packets: PacketHandler;
+  /** Received bytes not yet handled: `queue` from index `qpos` on (an index, so long uploads stay linear). */
   private queue = '';
+  private qpos = 0;
   private lastWasDle = false;
   private rxPacket: RxPacket | undefined;
   private booting = true;
@@ -102,6 +104,10 @@ export class EspruinoConsole {
   /** Bytes received on the console UART. */
   input(bytes: Uint8Array | string): void {
     if (this.board.state === 'deepSleep' || this.board.state === 'off') return;
+    if (this.qpos > 4096) {
+      this.queue = this.queue.slice(this.qpos);
+      this.qpos = 0;
+    }
     this.queue += typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('latin1');
     this.pump();
   }
@@ -113,7 +119,7 @@ export class EspruinoConsole {
   }
 
   private pump(): void {
-    while (this.queue.length > 0) {
+    while (this.qpos < this.queue.length) {
       if (!this.ready) return;
       const w = this.board.world!;
       const now = this.board.now();
@@ -132,8 +138,7 @@ export class EspruinoConsole {
         if (!this.takePacketBytes()) return;
         continue;
       }
-      const ch = this.queue[0];
-      this.queue = this.queue.slice(1);
+      const ch = this.queue[this.qpos++];
       if (ch === '\x01' && this.lastWasDle) {
         // DLE SOH: a packet, not Ctrl-A (README_Protocol.md). The DLE did not start an echo-off line.
         this.lastWasDle = false;
@@ -155,15 +160,13 @@ export class EspruinoConsole {
   /** Moves queued bytes into the packet being received; handles it when complete. False: wait for more. */
   private takePacketBytes(): boolean {
     const p = this.rxPacket!;
-    while (p.header.length < 2 && this.queue.length > 0) {
-      p.header += this.queue[0];
-      this.queue = this.queue.slice(1);
-    }
+    while (p.header.length < 2 && this.qpos < this.queue.length) p.header += this.queue[this.qpos++];
     if (p.header.length < 2) return false;
     const flags = (p.header.charCodeAt(0) << 8) | p.header.charCodeAt(1);
     const need = (flags & 0x1fff) - p.data.length;
-    p.data += this.queue.slice(0, need);
-    this.queue = this.queue.slice(Math.max(0, need));
+    const take = this.queue.slice(this.qpos, this.qpos + Math.max(0, need));
+    p.data += take;
+    this.qpos += take.length;
     if (p.data.length < (flags & 0x1fff)) return false;
     this.board.sched.cancel(p.timeout);
     this.rxPacket = undefined;
@@ -213,7 +216,7 @@ export class EspruinoConsole {
       this.returnScheduled = true;
       this.board.sched.at(this.board.now(), () => {
         this.returnScheduled = false;
-        if (this.ready && this.queue.length === 0) this.editor.returnInputLine();
+        if (this.ready && this.qpos >= this.queue.length) this.editor.returnInputLine();
       }, 'console');
     }
   }
@@ -231,6 +234,7 @@ export class EspruinoConsole {
     if (quiet) this.editor.inputLineRemoved = promptWasRemoved;
     if (HARDWARE_BOOTS.has(cause)) {
       this.queue = ''; // a reboot loses whatever was in the UART's input buffer
+      this.qpos = 0;
       if (this.rxPacket) this.board.sched.cancel(this.rxPacket.timeout);
       this.rxPacket = undefined;
       this.lastWasDle = false;
@@ -272,7 +276,6 @@ export class EspruinoConsole {
 export async function createConsoleBoard(
   opts: SimBoardOptions & { output: (text: string) => void },
 ): Promise<{ board: SimBoard; console: EspruinoConsole }> {
-  const { SimBoard } = await import('../board/sim-board.ts');
   const target: { console?: EspruinoConsole } = {};
   const t = opts.trace;
   const topts: TraceOptions = t === true ? { memory: true } : typeof t === 'string' ? { file: t, memory: false } : t && typeof t === 'object' ? { ...t } : { memory: false };

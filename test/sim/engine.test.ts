@@ -199,6 +199,39 @@ describe('GPIO, watches and the REPL', () => {
   });
 });
 
+describe('load(), reset(), save() and serial input', () => {
+  it('save() keeps what the REPL defined across a reboot; reset() clears RAM and runs only .bootrst', async () => {
+    const b = await boardWith(`print('app')`, { cost: { callbackMs: 0 } });
+    const starts: string[] = [];
+    b.onJsStart((s) => starts.push(s.cause));
+    b.powerOn();
+    b.runUntil(1000);
+    b.evalInContext('var saved = 42');
+    b.evalInContext('save()');
+    b.evalInContext('E.reboot()');
+    b.runUntil(3000);
+    expect(b.evalInContext('saved')).toBe('42');
+    b.evalInContext('reset()');
+    b.runUntil(4000);
+    expect(b.evalInContext('typeof saved')).toBe('"undefined"');
+    b.evalInContext("load()");
+    b.runUntil(5000);
+    expect(b.evalInContext('saved')).toBe('42');
+    expect(lines(b.consoleOutput)).toEqual(['app', 'app', 'app']);
+    expect(starts).toEqual(['powerOn', 'reset', 'resetJs', 'load']);
+    b.dispose();
+  });
+  it('without on("data"), received bytes wait in the buffer for available()/read()', async () => {
+    const b = await boardWith(`Serial2.setup(115200); setTimeout(function () { print(Serial2.available(), JSON.stringify(Serial2.read(3)), JSON.stringify(Serial2.read())); }, 100);`);
+    b.powerOn();
+    b.runUntil(450);
+    b.uart('Serial2').toMcu(new Uint8Array(Buffer.from('+CEREG: 5\r\n')));
+    b.runUntil(2000);
+    expect(lines(b.consoleOutput)).toEqual(['11 "+CE" "REG: 5\\r\\n"']);
+    b.dispose();
+  });
+});
+
 describe('Storage and crypto bridges', () => {
   it('binary data survives the boundary both ways; StorageFile appends lines; SHA256 matches node:crypto', async () => {
     const r = await run(
