@@ -19,7 +19,6 @@
  * dropped while the MCU is in deep sleep or off (the UART is unpowered).
  */
 import { SimBoard, type SimBoardOptions } from '../board/sim-board.ts';
-import type { TraceEvent, TraceOptions } from '../core/trace.ts';
 import { espruinoBanner } from './banner.ts';
 import { LineEditor } from './line-editor.ts';
 import { NAK, PacketHandler } from './packets.ts';
@@ -34,7 +33,7 @@ interface RxPacket {
 /** README_Protocol.md: an unfinished packet is answered with NAK after 1 s. */
 const PACKET_TIMEOUT_MS = 1000;
 
-/** Interpreter starts as SimBoard reports them (trace kind 'js', field `start`). */
+/** Interpreter starts as SimBoard.onJsStart reports them. */
 type StartCause = 'powerOn' | 'timer' | 'ext0' | 'ext1' | 'reset' | 'powerLoss' | 'load' | 'resetJs';
 
 const HARDWARE_BOOTS = new Set<string>(['powerOn', 'timer', 'ext0', 'ext1', 'reset', 'powerLoss']);
@@ -50,9 +49,8 @@ export class EspruinoConsole {
   private booting = true;
   private returnScheduled = false;
   private pumpAt: number | undefined;
-  /** A soft restart requested while the current line ran (reset() / load(file?)). */
-  private softRestart: { kind: 'load' | 'reset'; file?: string } | undefined;
-  private lastRestart: { kind: 'load' | 'reset'; file?: string } | undefined;
+  /** A REPL line stopped the JS world (reset(), load(), deep sleep, reboot); `echo`: it was echoed. */
+  private haltedLine: { echo: boolean } | undefined;
 
   constructor(
     readonly board: SimBoard,
@@ -78,27 +76,7 @@ export class EspruinoConsole {
     });
     board.setConsoleInputHandler((bytes) => this.input(bytes));
     board.onConsoleOutput((text) => this.firmwareOutput(text));
-    // Workaround until SimBoard reports soft restarts itself: note which one a REPL line requested.
-    const load = board.load.bind(board);
-    const resetJs = board.resetJs.bind(board);
-    board.load = (file?: string) => {
-      this.softRestart = { kind: 'load', file };
-      load(file);
-    };
-    board.resetJs = (clearFlash: boolean) => {
-      this.softRestart = { kind: 'reset' };
-      resetJs(clearFlash);
-    };
-  }
-
-  /**
-   * A trace listener that tells this console when a JS world starts. Pass it in the board's trace
-   * options (createConsoleBoard does); `target` is filled in once the console exists.
-   */
-  static traceHook(target: { console?: EspruinoConsole }): (ev: TraceEvent) => void {
-    return (ev) => {
-      if (ev.kind === 'js' && typeof ev.start === 'string') target.console?.worldStarting(ev.start as StartCause);
-    };
+    board.onJsStart((start) => this.worldStarting(start.cause, start.file));
   }
 
   /** Bytes received on the console UART. */
@@ -194,15 +172,13 @@ export class EspruinoConsole {
     if (line === '') return undefined;
     const w = this.board.world!;
     const errors = this.board.errors.length;
-    this.softRestart = undefined;
     const value = this.board.evalInContext(line);
-    const restart = this.softRestart;
-    this.softRestart = undefined;
     if (this.board.errors.length > errors) return undefined;
     if (w.halted) {
-      this.lastRestart = restart;
-      // reset()/load() return undefined before the restart; deep sleep / reboot never return.
-      return restart ? 'undefined' : undefined;
+      // The line stopped the JS world: reset()/load() (reported when the new world starts) or deep
+      // sleep / a reboot (which never return).
+      this.haltedLine = { echo: this.editor.echo() };
+      return undefined;
     }
     return value;
   }
@@ -221,16 +197,18 @@ export class EspruinoConsole {
     }
   }
 
-  /** A JS world is starting (before its boot files run). */
-  worldStarting(cause: StartCause): void {
-    const restart = cause === 'load' || cause === 'resetJs' ? this.lastRestart : undefined;
-    this.lastRestart = undefined;
+  /** A JS world is starting, before its boot files run (SimBoard.onJsStart). `file`: load(file). */
+  private worldStarting(cause: StartCause, file: string | undefined): void {
+    const halted = this.haltedLine;
+    this.haltedLine = undefined;
+    // Espruino's reset()/load() only flag the restart, so the line that called them reports =undefined.
+    if (halted?.echo && (cause === 'load' || cause === 'resetJs')) this.out('=undefined\r\n');
     this.booting = true;
     const promptWasRemoved = this.editor.inputLineRemoved;
     this.editor.reset();
     // load() without a file reloads the saved state quietly: no banner, no newline, and the prompt
     // stays as it was (jsiIdle JSIS_TODO_FLASH_LOAD → jsiSoftInit, no jsiSemiInit).
-    const quiet = cause === 'load' && restart?.file === undefined;
+    const quiet = cause === 'load' && file === undefined;
     if (quiet) this.editor.inputLineRemoved = promptWasRemoved;
     if (HARDWARE_BOOTS.has(cause)) {
       this.queue = ''; // a reboot loses whatever was in the UART's input buffer
@@ -239,11 +217,11 @@ export class EspruinoConsole {
       this.rxPacket = undefined;
       this.lastWasDle = false;
       this.board.echo = true;
-    } else if (cause === 'resetJs' || restart?.file !== undefined) {
+    } else if (cause === 'resetJs' || file !== undefined) {
       this.board.echo = true; // jsiSemiInit clears the status flags; only load() restores saved state
     }
     // load(file) prints the banner before it runs the file; other starts print it after the boot files.
-    const loadFile = cause === 'load' && restart?.file !== undefined;
+    const loadFile = cause === 'load' && file !== undefined;
     if (loadFile && this.board.echo) this.out(espruinoBanner(this.version));
     const savedImage = this.board.storage.readBytes('.varimg') !== undefined;
     const banner = !loadFile && (cause === 'resetJs' || (HARDWARE_BOOTS.has(cause) && !savedImage));
@@ -276,13 +254,7 @@ export class EspruinoConsole {
 export async function createConsoleBoard(
   opts: SimBoardOptions & { output: (text: string) => void },
 ): Promise<{ board: SimBoard; console: EspruinoConsole }> {
-  const target: { console?: EspruinoConsole } = {};
-  const t = opts.trace;
-  const topts: TraceOptions = t === true ? { memory: true } : typeof t === 'string' ? { file: t, memory: false } : t && typeof t === 'object' ? { ...t } : { memory: false };
-  const hook = EspruinoConsole.traceHook(target);
-  const userHook = topts.onEvent;
-  topts.onEvent = userHook ? (ev) => (hook(ev), userHook(ev)) : hook;
-  const board = await SimBoard.create({ ...opts, trace: topts });
-  target.console = new EspruinoConsole(board, opts.output);
-  return { board, console: target.console };
+  const { output, ...boardOpts } = opts;
+  const board = await SimBoard.create(boardOpts);
+  return { board, console: new EspruinoConsole(board, output) };
 }
