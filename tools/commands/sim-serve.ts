@@ -36,7 +36,7 @@ function builder(y: Argv): Argv<Args> {
     .option('trace', { type: 'string', describe: 'Write every simulator event as JSON lines to this file' })
     .option('sensor', { type: 'string', array: true, describe: 'name=spec sensor values, as for `sensornode sim`' })
     .example('$0 sim-serve --board devkitc-bc660k --app dist/sample-logger.js', 'serve a board running the sample logger')
-    .example('npx espruino -p /dev/pts/4 -b 115200 -e "process.env"', 'then talk to it with EspruinoTools') as unknown as Argv<Args>;
+    .example('screen /dev/pts/4 115200', 'then type at its REPL (or give the path to the provisioning commands)') as unknown as Argv<Args>;
 }
 
 async function handler(a: Args): Promise<void> {
