@@ -48,8 +48,8 @@ export interface SimulateOptions {
   bundlePath?: string;
   /** App directory or .ts entry: built first with buildApp for the board. */
   app?: string;
-  /** Source map for `bundle` (JSON text or object). */
-  sourceMap?: string | object;
+  /** Source map for `bundle` (JSON text, object, or a BundleSourceMap). */
+  sourceMap?: string | object | BundleSourceMap;
   board: Board | string;
   /** Virtual duration: ms or '7d', '36h', '15m'. */
   duration: number | string;
@@ -143,7 +143,8 @@ async function loadBundle(opts: SimulateOptions, board: Board): Promise<LoadedBu
     const code = readFileSync(p, 'utf8');
     return { code, filename: p.split('/').pop()!, map: BundleSourceMap.forBundle(p, code) };
   }
-  return { code: opts.bundle!, filename: 'bundle.js', map: opts.sourceMap ? new BundleSourceMap(opts.sourceMap) : undefined };
+  const sm = opts.sourceMap;
+  return { code: opts.bundle!, filename: 'bundle.js', map: sm === undefined ? undefined : sm instanceof BundleSourceMap ? sm : new BundleSourceMap(sm) };
 }
 
 export async function simulate(opts: SimulateOptions): Promise<SimResult> {
@@ -174,7 +175,8 @@ export async function simulate(opts: SimulateOptions): Promise<SimResult> {
     if (opts.network !== false && board.modem) {
       const net = new NetworkModel(sb.ctx.rng.fork('network'), opts.network ?? 'good');
       udp = new UdpBridge(sb.ctx, net);
-      model = createModel(board.modem.model, { ctx: sb.ctx, network: net, udp, pins: pinsFromBoard(board.modem) });
+      // The network's clock agrees with the simulation's wall clock at start (the board's RTC may not).
+      model = createModel(board.modem.model, { ctx: sb.ctx, network: net, udp, pins: pinsFromBoard(board.modem), networkEpochMs: startTime });
       attachModem(model, board.modem, { uart: sb.uart(board.modem.uart.serial), gpio: sb.gpio });
     }
     opts.peers?.(sb, sb.ctx);
