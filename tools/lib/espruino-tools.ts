@@ -16,8 +16,9 @@
  *
  * EspruinoTools keeps global state — one `Espruino.Config`, one `Espruino.Core.Serial` connection,
  * one `process.env` record — so this module serializes everything: a connection holds a process-wide
- * lock from connect() until close(); one-shot helpers take it for their duration. While the lock is
- * held, EspruinoTools' own console logging is captured (`onLog`) instead of printed.
+ * lock from connect() until close(); one-shot helpers take it for their duration. During each
+ * operation EspruinoTools' own console logging is captured (`onLog`) instead of printed — so a caller
+ * should not expect its own console.log lines to appear while an operation is awaited.
  *
  * What is changed from EspruinoTools' defaults, and why:
  *   - its "Node Serial" device is given the port we were asked for instead of listing ports
