@@ -250,7 +250,7 @@ export abstract class CellularModel extends ModemModelBase {
     };
     h['+CCLK'] = (c, r) => {
       if (c.kind !== 'read') return;
-      const t = this.registered ? NETWORK_EPOCH_MS + this.ctx.sched.now() : 315964800000 + (this.ctx.sched.now() - this.bootAt);
+      const t = this.registered ? (this.networkEpochMs ?? NETWORK_EPOCH_MS) + this.ctx.sched.now() : 315964800000 + (this.ctx.sched.now() - this.bootAt);
       const d = new Date(t);
       const p2 = (n: number) => String(n).padStart(2, '0');
       r.line(`+CCLK: "${p2(d.getUTCFullYear() % 100)}/${p2(d.getUTCMonth() + 1)}/${p2(d.getUTCDate())},${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}+00"`);

@@ -145,6 +145,8 @@ export interface ModelOptions {
   startOn?: boolean;
   /** Power component name for ctx.power (default 'modem'). */
   component?: string;
+  /** Network time (+CCLK) at virtual time 0, ms since 1970 (default 2026-01-01, NETWORK_EPOCH_MS). */
+  networkEpochMs?: number;
 }
 
 export interface ModelSpec {
@@ -183,11 +185,14 @@ export abstract class ModemModelBase implements UartPeer, PinListener {
   /** Reboots performed (reset, power cycle, spontaneous). */
   boots = 0;
   private readonly component: string;
+  /** Network time (+CCLK) at virtual time 0, ms since 1970. */
+  readonly networkEpochMs: number | undefined;
 
   constructor(
     readonly spec: ModelSpec,
     opts: ModelOptions,
   ) {
+    this.networkEpochMs = opts.networkEpochMs;
     this.ctx = opts.ctx;
     this.net = opts.network;
     this.pins = opts.pins ?? {};
