@@ -1,14 +1,16 @@
 /**
  * `sensornode sim <app|bundle.js> --board <id> --duration 7d [--seed N] [--trace run.jsonl] [--console]
  *  [--sensor name=spec ...] [--inputs events.csv] [--json]`
- * Runs firmware on a simulated board in virtual time and prints a summary. (`sim serve`, the REPL on a
- * pseudo-terminal, is a separate subcommand.)
+ * Runs firmware on a simulated board in virtual time and prints a summary. `sim serve` (the REPL on a
+ * pseudo-terminal, tools/commands/sim-serve.ts) is nested here as a subcommand.
  */
 import type { CommandModule } from 'yargs';
 import { formatSummary, resultJson, runSim } from '../lib/sim-run.ts';
+import { serveSubcommand } from './sim-serve.ts';
+import { UserError } from '../lib/errors.ts';
 
 interface Args {
-  target: string;
+  target?: string;
   board?: string;
   duration: string;
   seed?: number;
@@ -22,11 +24,13 @@ interface Args {
 }
 
 export default {
-  command: 'sim <target>',
+  // [target] is optional in the grammar so `sim serve` reaches its subcommand; the handler requires it.
+  command: 'sim [target]',
   describe: 'Run firmware on a simulated board in virtual time (energy, Storage, errors with TS positions)',
   builder: (y) =>
     y
-      .positional('target', { type: 'string', demandOption: true, describe: 'App directory / entry .ts (built first) or a built .js bundle' })
+      .command(serveSubcommand as unknown as CommandModule)
+      .positional('target', { type: 'string', describe: 'App directory / entry .ts (built first) or a built .js bundle' })
       .option('board', { type: 'string', describe: 'Board id or board file (default: "board" in <app>/app.json)' })
       .option('duration', { type: 'string', default: '1d', describe: 'Virtual time to run: ms or 15m, 36h, 7d, 1y' })
       .option('seed', { type: 'number', describe: 'Seed for sensor values and Math.random (same seed ⇒ same trace)' })
@@ -40,6 +44,7 @@ export default {
       .example('$0 sim firmware/apps/sample-logger --board devkitc-bc660k --duration 7d', 'a week of the sample logger')
       .example('$0 sim dist/sample-logger.js --board devkitc-bc660k --duration 1y --trace run.jsonl', 'a year from a built bundle, with a trace'),
   handler: async (a) => {
+    if (!a.target) throw new UserError('SIM_TARGET', 'sim: name an app directory, entry .ts or built .js bundle (or `sim serve` for the REPL on a pseudo-terminal)');
     const r = await runSim({
       target: a.target,
       board: a.board,
