@@ -4,7 +4,7 @@
  * exception in the firmware (targets/esp32 I2C driver reports the ESP-IDF error as a JS exception).
  */
 import type { I2CDevice, SimContext } from '../core/types.ts';
-import { toHex } from '../core/trace.ts';
+import { toHex, traceOn } from '../core/trace.ts';
 
 export class I2CBusError extends Error {
   constructor(message: string) {
@@ -43,7 +43,7 @@ export class SimI2CBus {
 
   write(address: number, bytes: Uint8Array, stop: boolean): void {
     const d = this.dev(address, 'write');
-    this.ctx.trace.emit('i2c', { bus: this.name, op: 'write', addr: address, data: toHex(bytes), stop });
+    if (traceOn(this.ctx.trace)) this.ctx.trace.emit('i2c', { bus: this.name, op: 'write', addr: address, data: toHex(bytes), stop });
     try {
       d.write(bytes, stop);
     } catch (e) {
@@ -59,7 +59,7 @@ export class SimI2CBus {
     } catch (e) {
       throw rethrow(this.name, address, e);
     }
-    this.ctx.trace.emit('i2c', { bus: this.name, op: 'read', addr: address, data: toHex(r) });
+    if (traceOn(this.ctx.trace)) this.ctx.trace.emit('i2c', { bus: this.name, op: 'read', addr: address, data: toHex(r) });
     return r;
   }
 }

@@ -473,7 +473,7 @@ export class SimBoard {
     if (!(n >= 32 && n <= 39)) throw new Error(`analogRead(${pin}): only ADC1 pins D32–D39 can be read on ESP32 (ADC2 is used by Wi-Fi)`);
     if (!a) return 0;
     const v = Math.min(1, Math.max(0, a.read(t)));
-    this.trace.emit('adc', { pin, name: a.name, value: Math.round(v * 1e6) / 1e6 });
+    if (this.trace.enabled) this.trace.emit('adc', { pin, name: a.name, value: Math.round(v * 1e6) / 1e6 });
     return v;
   }
 
@@ -551,7 +551,7 @@ export class SimBoard {
       this.uart(this.consoleDevice).mcuWrite(new Uint8Array(Buffer.from(text, 'latin1')));
     }
     this.consoleText.push(text);
-    this.trace.emit('console', { text: escapeBytes(text) });
+    if (this.trace.enabled) this.trace.emit('console', { text: escapeBytes(text) });
     for (const l of this.consoleListeners) l(text);
   }
 

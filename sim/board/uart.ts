@@ -7,7 +7,7 @@
  * Peers (modem models, transcript modems, test harnesses) implement `UartPeer` from sim/core/types.ts.
  */
 import type { SimContext, UartLine, UartPeer } from '../core/types.ts';
-import { escapeBytes } from '../core/trace.ts';
+import { escapeBytes, traceOn } from '../core/trace.ts';
 
 export interface UartSetup {
   baud: number;
@@ -64,7 +64,7 @@ export class SimUart implements UartLine {
     const start = Math.max(now, this.txFreeAt);
     const done = start + bytes.length * this.byteTimeMs();
     this.txFreeAt = done;
-    this.ctx.trace.emit('uart', { port: this.name, dir: 'tx', data: escapeBytes(bytes), done: Math.round(done * 1e6) / 1e6 });
+    if (traceOn(this.ctx.trace)) this.ctx.trace.emit('uart', { port: this.name, dir: 'tx', data: escapeBytes(bytes), done: Math.round(done * 1e6) / 1e6 });
     for (const tap of this.txTaps) tap(bytes);
     if (this.peers.length) {
       const copy = bytes.slice();
@@ -84,7 +84,7 @@ export class SimUart implements UartLine {
     this.rxFreeAt = done;
     const copy = bytes.slice();
     this.ctx.sched.at(done, () => {
-      this.ctx.trace.emit('uart', { port: this.name, dir: 'rx', data: escapeBytes(copy) });
+      if (traceOn(this.ctx.trace)) this.ctx.trace.emit('uart', { port: this.name, dir: 'rx', data: escapeBytes(copy) });
       this.onReceive(copy);
     }, `${this.name}-rx`);
   }
