@@ -23,6 +23,7 @@ afterEach(() => {
   tmp.remove();
 });
 
+const T = 1_700_000_000;
 const reading = (name: string, value: number | string | boolean | Uint8Array, time = 1_700_000_000.25) => ({ name, value, unit: 'Cel', time });
 
 function userError(fn: () => unknown): UserError {
@@ -154,7 +155,7 @@ describe('recordUplink', () => {
       deviceId: 'p1', keyVersion: 1, counter: 5, received: 1_700_000_100.5,
       readings: [reading('temp', 21.5), reading('state', 'ok'), reading('door', true), reading('raw', Uint8Array.of(1, 2, 3)), { name: 'rain', sum: 4.25, time: 1_700_000_000 }],
     });
-    expect(r).toEqual({ ok: true, stored: 5, keySwitched: false });
+    expect(r).toMatchObject({ ok: true, stored: 5, duplicates: 0, keySwitched: false });
     const rows = reg.listReadings('p1');
     expect(rows.map((x) => [x.counter, x.index, x.name, x.value, x.time])).toEqual([
       [5, 0, 'temp', 21.5, 1_700_000_000.25],
@@ -169,11 +170,11 @@ describe('recordUplink', () => {
   });
 
   it('refuses a replayed or too old counter and stores nothing for it; accepts out-of-order counters in the window once', () => {
-    expect(reg.recordUplink({ deviceId: 'p1', keyVersion: 1, counter: 40, readings: [reading('t', 1)] }).ok).toBe(true);
-    expect(reg.recordUplink({ deviceId: 'p1', keyVersion: 1, counter: 39, readings: [reading('t', 2)] }).ok).toBe(true);
-    const again = reg.recordUplink({ deviceId: 'p1', keyVersion: 1, counter: 39, readings: [reading('t', 3)] });
+    expect(reg.recordUplink({ deviceId: 'p1', keyVersion: 1, counter: 40, readings: [reading('t', 1, T + 1)] }).ok).toBe(true);
+    expect(reg.recordUplink({ deviceId: 'p1', keyVersion: 1, counter: 39, readings: [reading('t', 2, T + 2)] }).ok).toBe(true);
+    const again = reg.recordUplink({ deviceId: 'p1', keyVersion: 1, counter: 39, readings: [reading('t', 3, T + 3)] });
     expect(again).toMatchObject({ ok: false, reason: 'REPLAY' });
-    expect(reg.recordUplink({ deviceId: 'p1', keyVersion: 1, counter: 8, readings: [reading('t', 4)] })).toMatchObject({ ok: false, reason: 'REPLAY' });
+    expect(reg.recordUplink({ deviceId: 'p1', keyVersion: 1, counter: 8, readings: [reading('t', 4, T + 4)] })).toMatchObject({ ok: false, reason: 'REPLAY' });
     expect(reg.listReadings('p1').map((x) => x.value)).toEqual([1, 2]);
     expect(reg.getDevice('p1').replay).toEqual({ highest: 40, bitmap: 0b11 });
   });
@@ -187,6 +188,19 @@ describe('recordUplink', () => {
     expect(reg.recordUplink({ deviceId: 'p1', keyVersion: 1, counter: 1, readings: [reading('ok', 1)] }).ok).toBe(true);
   });
 
+  it('a sample sent again under a new counter (ACK lost) is counted as a duplicate, not stored twice', () => {
+    const first = reg.recordUplink({ deviceId: 'p1', keyVersion: 1, counter: 7, readings: [reading('t', 1, T + 1), reading('h', 50, T + 1)] });
+    expect(first).toMatchObject({ ok: true, stored: 2, duplicates: 0 });
+    const again = reg.recordUplink({ deviceId: 'p1', keyVersion: 1, counter: 8, readings: [reading('t', 1, T + 1), reading('h', 50, T + 1), reading('t', 2, T + 901)] });
+    expect(again).toMatchObject({ ok: true, stored: 1, duplicates: 2, inserted: [false, false, true] });
+    expect(reg.listReadings('p1').map((x) => [x.counter, x.name, x.value, x.time])).toEqual([
+      [7, 't', 1, T + 1],
+      [7, 'h', 50, T + 1],
+      [8, 't', 2, T + 901],
+    ]);
+    expect(reg.getDevice('p1').replay.highest).toBe(8);
+  });
+
   it('revoked devices are refused from their next message', () => {
     expect(reg.recordUplink({ deviceId: 'p1', keyVersion: 1, counter: 0, readings: [reading('t', 1)] }).ok).toBe(true);
     reg.revokeDevice('p1');
@@ -196,15 +210,15 @@ describe('recordUplink', () => {
   });
 
   it('rotation: the old version is accepted with its own window until the first message under the new one', () => {
-    reg.recordUplink({ deviceId: 'p1', keyVersion: 1, counter: 100, readings: [reading('t', 1)] });
+    reg.recordUplink({ deviceId: 'p1', keyVersion: 1, counter: 100, readings: [reading('t', 1, T + 1)] });
     const d = reg.rotateDeviceKey('p1');
     expect(d).toMatchObject({ keyVersion: 2, previousKeyVersion: 1, replay: { highest: -1 }, previousReplay: { highest: 100, bitmap: 1 } });
-    expect(reg.recordUplink({ deviceId: 'p1', keyVersion: 1, counter: 100, readings: [reading('t', 9)] })).toMatchObject({ ok: false, reason: 'REPLAY' });
-    expect(reg.recordUplink({ deviceId: 'p1', keyVersion: 1, counter: 101, readings: [reading('t', 2)] }).ok).toBe(true);
+    expect(reg.recordUplink({ deviceId: 'p1', keyVersion: 1, counter: 100, readings: [reading('t', 9, T + 9)] })).toMatchObject({ ok: false, reason: 'REPLAY' });
+    expect(reg.recordUplink({ deviceId: 'p1', keyVersion: 1, counter: 101, readings: [reading('t', 2, T + 2)] }).ok).toBe(true);
     // the new version starts its counters again at 0
-    expect(reg.recordUplink({ deviceId: 'p1', keyVersion: 2, counter: 0, readings: [reading('t', 3)] })).toEqual({ ok: true, stored: 1, keySwitched: true });
+    expect(reg.recordUplink({ deviceId: 'p1', keyVersion: 2, counter: 0, readings: [reading('t', 3, T + 3)] })).toMatchObject({ ok: true, stored: 1, keySwitched: true });
     expect(reg.getDevice('p1')).toMatchObject({ keyVersion: 2, previousKeyVersion: null, lastCounter: 0 });
-    expect(reg.recordUplink({ deviceId: 'p1', keyVersion: 1, counter: 102, readings: [reading('t', 4)] })).toMatchObject({ ok: false, reason: 'STALE_KEY' });
+    expect(reg.recordUplink({ deviceId: 'p1', keyVersion: 1, counter: 102, readings: [reading('t', 4, T + 4)] })).toMatchObject({ ok: false, reason: 'STALE_KEY' });
     expect(reg.listReadings('p1').map((x) => [x.keyVersion, x.counter, x.value])).toEqual([[1, 100, 1], [1, 101, 2], [2, 0, 3]]);
     expect(reg.readLog({ device: 'p1' }).map((l) => l.action)).toContain('device.key-switched');
   });

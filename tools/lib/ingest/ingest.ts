@@ -37,6 +37,8 @@ export interface IngestOptions {
 
 export interface IngestStats extends ServerStats {
   published: number;
+  /** readings received again in a later message (the device missed an ACK) and not stored twice */
+  duplicateReadings: number;
 }
 
 export interface Ingest {
@@ -82,7 +84,7 @@ export async function startIngest(o: IngestOptions): Promise<Ingest> {
       port: addr.port,
       fleets: keyring.fleetNames,
       get stats(): IngestStats {
-        return Object.assign(stats, server.stats, { published: mqttOut?.published ?? 0 });
+        return Object.assign(stats, server.stats, { published: mqttOut?.published ?? 0, duplicateReadings: pipeline.duplicateReadings });
       },
       close: () =>
         (closing ??= (async () => {

@@ -65,6 +65,8 @@ export interface PipelineOptions {
 export class UplinkPipeline {
   private queue: Job[] = [];
   private scheduled = false;
+  /** Readings that arrived again under a new counter (same name and time): not stored twice. */
+  duplicateReadings = 0;
 
   constructor(
     private readonly reg: Registry,
@@ -166,13 +168,15 @@ export class UplinkPipeline {
         return { outcome, readings: [] };
       }
       const outcome: Outcome = { code: '2.04', reason: 'stored' };
+      this.duplicateReadings += res.duplicates;
       const dl = this.reg.takeDownlink(dev.id, up.counter);
       if (dl) {
         outcome.payload = sealDownlink(up.device.key, up.device.iv, dl.counter, dl.payload);
         outcome.contentFormat = 16;
         outcome.reason = 'stored+downlink';
       }
-      return { outcome, readings: up.readings.map((r) => toStored(dev, up.counter, r)) };
+      // only readings stored now are published: a re-sent sample (same name and time) is not news
+      return { outcome, readings: up.readings.filter((_, i) => res.inserted[i]).map((r) => toStored(dev, up.counter, r)) };
     });
   }
 }

@@ -108,6 +108,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
   INSERT INTO meta (key, value) VALUES ('next_kid_index', 0);
   `,
+  // v2: one row per measurement. A device whose ACK was lost sends the same samples again under a new
+  // counter (it cannot know they were stored); RFC 8428 §4.6 treats records with the same name and
+  // time as the same measurement, so the copy is ignored (counted as a duplicate), never stored twice.
+  `
+  CREATE UNIQUE INDEX readings_measurement ON readings(device_id, name, time);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

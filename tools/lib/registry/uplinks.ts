@@ -6,7 +6,8 @@
  * recordUplink = check-and-update of the replay window (RFC 8613 §7.4: "the replay window MUST be
  * updated ... atomically" with accepting the message) + the readings + last_seen/last_counter. The
  * UNIQUE (device, key version, counter, record) constraint in schema.ts is a second guard: even a bug
- * in the window logic could not store a reading twice.
+ * in the window logic could not store a reading twice. A sample sent again under a NEW counter (the
+ * device never saw the ACK) is caught by UNIQUE (device, name, time): ignored and counted.
  */
 import { UserError } from '../errors.ts';
 import { checkReplay, INITIAL_REPLAY_STATE, type ReplayState } from '../codec/replay.ts';
@@ -29,7 +30,15 @@ export interface UplinkRecord {
 export type RecordRefusal = 'UNKNOWN_DEVICE' | 'REVOKED' | 'STALE_KEY' | 'REPLAY';
 
 export type RecordResult =
-  | { ok: true; stored: number; keySwitched: boolean }
+  | {
+      ok: true;
+      stored: number;
+      /** readings already stored from an earlier message (same name and time; schema v2) */
+      duplicates: number;
+      /** per reading of the message: true when it was stored now */
+      inserted: boolean[];
+      keySwitched: boolean;
+    }
   | { ok: false; reason: RecordRefusal; message: string };
 
 export interface TakenDownlink {
@@ -60,7 +69,8 @@ export class UplinkStore {
   ) {
     this.insertReading = db.prepare(
       `INSERT INTO readings (device_id, key_version, counter, idx, name, unit, value, value_string, value_bool, value_data, sum, time, received)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (device_id, name, time) DO NOTHING`,
     );
     this.updateCurrent = db.prepare(
       `UPDATE devices SET replay_highest = ?, replay_bitmap = ?, last_seen = ?, last_counter = ?,
@@ -89,9 +99,10 @@ export class UplinkStore {
     const next = checkReplay(state, u.counter);
     if (!next.ok) return { ok: false, reason: 'REPLAY', message: `device "${u.deviceId}": ${next.error.message}` };
 
+    const inserted: boolean[] = [];
     u.readings.forEach((r, idx) => {
       const v = r.value;
-      this.insertReading.run(
+      const info = this.insertReading.run(
         u.deviceId, u.keyVersion, u.counter, idx, r.name, r.unit ?? null,
         typeof v === 'number' ? v : null,
         typeof v === 'string' ? v : null,
@@ -99,6 +110,7 @@ export class UplinkStore {
         v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.length) : null,
         r.sum ?? null, r.time, received,
       );
+      inserted.push(info.changes > 0);
     });
     const switched = current && row.prev_key_version !== null;
     if (current) this.updateCurrent.run(next.value.highest, next.value.bitmap, received, next.value.highest, u.deviceId);
@@ -106,7 +118,8 @@ export class UplinkStore {
     if (switched) this.log({ action: 'device.key-switched', fleet: row.fleet, device: u.deviceId, detail: { from: row.prev_key_version, to: row.key_version } });
     // a new message means the device stopped retransmitting the one whose ACK carried a downlink
     this.ackDownlinks.run(received, u.deviceId);
-    return { ok: true, stored: u.readings.length, keySwitched: switched };
+    const stored = inserted.filter(Boolean).length;
+    return { ok: true, stored, duplicates: inserted.length - stored, inserted, keySwitched: switched };
   }
 
   queueDownlink(deviceId: string, payload: Uint8Array): number {
