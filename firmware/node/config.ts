@@ -7,6 +7,8 @@
 import { fromHex } from '../modem/chat.ts';
 
 export var CONFIG_FILE = 'sn.cfg';
+/** A new config being installed (key rotation): written first, so a power loss never leaves none. */
+export var CONFIG_NEXT_FILE = 'sn.cfn';
 export var OVERRIDES_FILE = 'sn.ov';
 
 /** The JSON stored in sn.cfg (format version 1). */
@@ -74,18 +76,41 @@ export function configProblem(c: any): string {
   return '';
 }
 
-/** Loads sn.cfg (+ sn.ov overrides). Returns the config, or a string saying what is wrong. */
-export function loadConfig(storage: { read(name: string): string | undefined }): NodeConfig | string {
-  var text = storage.read(CONFIG_FILE);
-  var c: any, ov: any;
-  if (text === undefined) return 'no ' + CONFIG_FILE + ' in Storage: this device is not provisioned';
+function parseConfig(text: string | undefined, name: string): any {
+  var c: any;
+  if (text === undefined) return 'no ' + name + ' in Storage: this device is not provisioned';
   try {
     c = JSON.parse(text);
   } catch (e) {
-    return CONFIG_FILE + ' is not valid JSON';
+    return name + ' is not valid JSON';
   }
   var p = configProblem(c);
-  if (p) return CONFIG_FILE + ': ' + p;
+  return p ? name + ': ' + p : c;
+}
+
+/**
+ * Replaces sn.cfg (key rotation): the new file goes to sn.cfn first, then sn.cfg, then sn.cfn is
+ * erased. Espruino rewrites a file by deleting the old copy first, so without sn.cfn a power loss at
+ * the wrong moment would leave the node without a config; loadConfig falls back to sn.cfn.
+ */
+export function replaceConfig(storage: { write(name: string, data: string): boolean; erase(name: string): void }, c: ConfigFile): boolean {
+  var text = JSON.stringify(c);
+  if (!storage.write(CONFIG_NEXT_FILE, text)) return false;
+  if (!storage.write(CONFIG_FILE, text)) return false;
+  storage.erase(CONFIG_NEXT_FILE);
+  return true;
+}
+
+/** Loads sn.cfg (+ sn.ov overrides). Returns the config, or a string saying what is wrong. */
+export function loadConfig(storage: { read(name: string): string | undefined }): NodeConfig | string {
+  var c: any = parseConfig(storage.read(CONFIG_FILE), CONFIG_FILE);
+  var ov: any;
+  if (typeof c === 'string') {
+    // an interrupted replaceConfig(): the new config is complete in sn.cfn
+    var next = parseConfig(storage.read(CONFIG_NEXT_FILE), CONFIG_NEXT_FILE);
+    if (typeof next === 'string') return c;
+    c = next;
+  }
   var cfg: NodeConfig = {
     id: c.id,
     kid: fromHex(c.kid),

@@ -13,7 +13,8 @@ import type { CellularModem, ModemOptions } from '../modem/common.ts';
 import type { Channel } from '../drivers/sensor.ts';
 import { pinOf } from '../drivers/sensor.ts';
 import type { NodeConfig } from './config.ts';
-import { OVERRIDES_FILE } from './config.ts';
+import { CONFIG_FILE, OVERRIDES_FILE, replaceConfig } from './config.ts';
+import { toHex } from '../modem/chat.ts';
 import { ack, pending, readPending, type Sample } from './queue.ts';
 import type { NodeState } from './state.ts';
 import { saveState } from './state.ts';
@@ -60,12 +61,43 @@ function modemFor(c: UplinkContext): CellularModem {
   return c.app.modem({ serial: serial, pins: pins, apn: c.cfg.apn });
 }
 
-/** Applies a downlink: a CBOR map with text keys; known keys: sampleS, uplinkS (seconds). */
+/**
+ * Key rotation by downlink (`sensornode devices rotate`): {"kv": n, "key": 32 bytes, "iv": 12 bytes},
+ * authenticated and encrypted under the current key. The new key material replaces the config; the
+ * frame counter simply continues (never reused under either key). This protects against key wear-out,
+ * not against a leaked key — for that, re-provision the device.
+ */
+function applyRekey(c: UplinkContext, value: any): boolean {
+  var kv = value.get('kv');
+  var key = value.get('key');
+  var iv = value.get('iv');
+  if (kv === undefined && key === undefined && iv === undefined) return false;
+  if (typeof kv !== 'number' || kv <= c.cfg.kv || !(key instanceof Uint8Array) || key.length !== 32 || !(iv instanceof Uint8Array) || iv.length !== 12) {
+    c.log('rekey downlink refused: needs kv above ' + c.cfg.kv + ', a 32-byte key and a 12-byte iv');
+    return true;
+  }
+  var file: any = JSON.parse(c.storage.read(CONFIG_FILE) as string);
+  file.kv = kv;
+  file.key = toHex(key);
+  file.iv = toHex(iv);
+  if (!replaceConfig(c.storage, file)) {
+    c.log('ERROR rekey: could not write the new config');
+    return true;
+  }
+  c.cfg.kv = kv;
+  c.cfg.key = key;
+  c.cfg.iv = iv;
+  c.log('key rotated to version ' + kv);
+  return true;
+}
+
+/** Applies a downlink: a CBOR map with text keys; known keys: sampleS, uplinkS (seconds), kv/key/iv (rotation). */
 function applyDownlink(c: UplinkContext, value: any): void {
   if (!(value instanceof CborMap)) {
     c.log('downlink ignored: not a map');
     return;
   }
+  applyRekey(c, value);
   var ov: any = {};
   var text = c.storage.read(OVERRIDES_FILE);
   if (text !== undefined) {
