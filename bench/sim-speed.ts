@@ -11,7 +11,7 @@ import { sampleLoggerBundle } from '../test/sim/helpers/sample-logger.ts';
 
 const duration = process.argv[2] ?? '365d';
 const app = await sampleLoggerBundle();
-console.log(`bundle: sample-logger (${app.source}${app.note ? `: ${app.note}` : ''}), ${app.code.length} bytes`);
+console.log(`bundle: sample-logger built with buildApp, ${app.code.length} bytes`);
 
 async function run(label: string, dur: string, snapshot: boolean): Promise<void> {
   const r = await simulate({ bundle: app.code, sourceMap: app.sourceMap, board: 'devkitc-bc660k', duration: dur, seed: 1, ...(snapshot ? {} : { snapshot: false }) });

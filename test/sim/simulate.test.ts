@@ -133,6 +133,35 @@ describe('simulate()', () => {
     expect(lines(r.console)).toEqual([`"OK\\r\\n" ${((15 * 10 * 1000) / 9600).toFixed(4)}`]);
   });
 
+  it('external pin events from a CSV reach setWatch at their times (board roles and pin names)', async () => {
+    const r = await simulate({
+      bundle: `
+        setWatch(function (e) { print('button', e.state ? 'up' : 'down', e.time.toFixed(2)); }, D0, { repeat: true, edge: 'both' });
+        setWatch(function (e) { print('D25', e.state, e.time.toFixed(2)); }, D25, { repeat: true, edge: 'falling' });
+      `,
+      board: 'devkitc-bc660k',
+      duration: '2m',
+      inputs: 'test/fixtures/bundles/button-presses.csv',
+    });
+    expect(r.errors).toEqual([]);
+    // The DevKitC's BOOT button (D0) idles high through its pull-up; a row without level is a 50 ms low
+    // pulse; setWatch forces the pull-up on ESP32, so D25 only has a falling edge to report.
+    expect(lines(r.console)).toEqual(['button down 10.00', 'button up 10.20', 'button down 60.00', 'button up 60.05', 'D25 false 90.00']);
+  });
+
+  it('reading an I2C address where nothing answers raises the error in the firmware', async () => {
+    const r = await simulate({
+      bundle: `I2C1.setup({ scl: D22, sda: D21 });
+try { I2C1.readFrom(0x77, 2); } catch (e) { print('caught', e.message); }
+I2C1.writeTo(0x40, 1);`,
+      board: 'devkitc-bc660k',
+      duration: '1s',
+    });
+    expect(lines(r.console)[0]).toBe('caught I2C1: no ACK from address 0x77 (nothing at this address)');
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatchObject({ name: 'InternalError', message: 'I2C1: no ACK from address 0x40 (nothing at this address)', bundlePosition: expect.stringMatching(/^bundle\.js:3:/) });
+  });
+
   it('power loss during a Storage write: the board reboots and Storage is consistent', async () => {
     const b = await SimBoard.create({ board: testBoard(), trace: true, cost: { bootMs: 400 } });
     b.installBootCode(`
