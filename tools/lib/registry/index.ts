@@ -7,3 +7,4 @@ export { type UplinkRecord, type RecordResult, type RecordRefusal, type TakenDow
 export { createKeyFile, readKeyFile, passphraseFromEnv, DEFAULT_SCRYPT, ROOT_SECRET_BYTES, type ScryptParams, type LoadedKey } from './keyfile.ts';
 export { initFleet, loadFleetSecret, defaultKeyFile, type InitFleetOptions, type InitFleetResult } from './fleet.ts';
 export { checkName, checkImei, checkIccid, checkImsi } from './validate.ts';
+export { planDevice, plannedAsDevice, addPlannedDevice, findDevicesByImei, updateDeviceIdentity, type PlannedDevice, type Identity } from './provisioning.ts';
