@@ -79,7 +79,10 @@ export interface SimulateOptions {
    * real UDP datagrams from 127.0.0.1. `false`: no modem model (the modem UART stays silent).
    */
   network?: NetworkSpec | false;
-  /** Wall ms the run loop waits for a UDP reply before it lets virtual time move on (default 2000). */
+  /**
+   * Wall ms the run loop waits for a UDP reply before it lets virtual time move on (default 500: a
+   * server on loopback answers in milliseconds; a server that is down costs this much per datagram).
+   */
   settleWallMs?: number;
 }
 
@@ -182,7 +185,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimResult> {
     opts.peers?.(sb, sb.ctx);
     sb.installBootCode(bundle.code, bundle.filename, bundle.map);
     sb.powerOn();
-    if (udp) await runSettling(sb, udp, durationMs, opts.settleWallMs ?? 2000);
+    if (udp) await runSettling(sb, udp, durationMs, opts.settleWallMs ?? 500);
     else sb.runUntil(durationMs);
     const wallMs = performance.now() - t0;
     const energy = sb.energy.report();
