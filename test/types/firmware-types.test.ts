@@ -56,12 +56,12 @@ function markedLine(name: string): number {
 }
 
 describe('firmware tsconfig', () => {
-  it('checks without TypeScript’s lib, strict, ES5 target, with the two Espruino declaration files', () => {
+  it('checks without TypeScript’s lib, strict, ES5 target, with the Espruino declaration files and the board module', () => {
     expect(cfg.options.noLib).toBe(true);
     expect(cfg.options.strict).toBe(true);
     expect(cfg.options.types).toEqual([]);
     expect(cfg.options.target).toBe(ts.ScriptTarget.ES5);
-    expect(cfg.libFiles.map((f) => f.split(/[\\/]/).pop()).sort()).toEqual(['espruino-esp32.d.ts', 'espruino-lib.d.ts']);
+    expect(cfg.libFiles.map((f) => f.split(/[\\/]/).pop()).sort()).toEqual(['espruino-esp32.d.ts', 'espruino-lib.d.ts', 'sensornode-board.d.ts']);
   });
 
   it('the declaration files themselves have no errors', () => {
