@@ -50,7 +50,14 @@ export function records(samples: Sample[], channels: Channel[]): SenmlRecord[] {
   return out;
 }
 
+/**
+ * One driver per boot: a driver owns the modem UART's data listener and its chat state, so an
+ * always-awake node (stayAwake) must reuse it across sessions instead of stacking listeners.
+ */
+var driver: CellularModem | undefined;
+
 function modemFor(c: UplinkContext): CellularModem {
+  if (driver) return driver;
   var m = c.board.modem;
   var serial = (globalThis as any)[m.uart.serial];
   serial.setup(m.uart.baud, { tx: pinOf(m.uart.tx), rx: pinOf(m.uart.rx) });
@@ -58,7 +65,8 @@ function modemFor(c: UplinkContext): CellularModem {
   if (m.pwrkey) pins.pwrkey = { pin: pinOf(m.pwrkey.pin), activeHigh: m.pwrkey.activeHigh };
   if (m.reset) pins.reset = { pin: pinOf(m.reset.pin), activeHigh: m.reset.activeHigh };
   if (m.wake) pins.wake = { pin: pinOf(m.wake.pin), activeHigh: m.wake.activeHigh };
-  return c.app.modem({ serial: serial, pins: pins, apn: c.cfg.apn });
+  driver = c.app.modem({ serial: serial, pins: pins, apn: c.cfg.apn });
+  return driver;
 }
 
 /**
