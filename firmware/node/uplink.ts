@@ -65,6 +65,7 @@ function modemFor(c: UplinkContext): CellularModem {
   if (m.pwrkey) pins.pwrkey = { pin: pinOf(m.pwrkey.pin), activeHigh: m.pwrkey.activeHigh };
   if (m.reset) pins.reset = { pin: pinOf(m.reset.pin), activeHigh: m.reset.activeHigh };
   if (m.wake) pins.wake = { pin: pinOf(m.wake.pin), activeHigh: m.wake.activeHigh };
+  if (m.powerEnable) pins.powerEnable = { pin: pinOf(m.powerEnable.pin), activeHigh: m.powerEnable.activeHigh };
   driver = c.app.modem({ serial: serial, pins: pins, apn: c.cfg.apn });
   return driver;
 }

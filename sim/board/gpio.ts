@@ -1,5 +1,5 @@
 /**
- * GPIO: pins D0–D39 with their mode, the level the MCU drives, and the level the outside world drives
+ * GPIO: pins D0–D39 (ESP32; D0–D48 on ESP32-S3) with their mode, the level the MCU drives, and the level the outside world drives
  * (button, pulse counter, alarm contact, injected edges). `setWatch` semantics follow Espruino's
  * reference (https://www.espruino.com/Reference#l__global_setWatch): edge 'rising' | 'falling' | 'both',
  * `repeat`, `debounce` ms (an edge is reported once the pin has been stable for that long; Espruino's
@@ -46,16 +46,24 @@ export class SimGpio {
   /** Called when an externally driven level changes (deep-sleep ext0/ext1 wake-up uses it). */
   onExternalChange: (pin: string, level: 0 | 1) => void = () => {};
 
-  constructor(private readonly ctx: SimContext) {}
+  /** Highest GPIO number of the chip: 39 on ESP32, 48 on ESP32-S3 (Espruino names them D0…). */
+  readonly maxPin: number;
 
-  static check(pin: string): string {
+  constructor(
+    private readonly ctx: SimContext,
+    chip: 'ESP32' | 'ESP32-S3' = 'ESP32',
+  ) {
+    this.maxPin = chip === 'ESP32-S3' ? 48 : 39;
+  }
+
+  check(pin: string): string {
     const m = /^D(\d+)$/.exec(pin);
-    if (!m || Number(m[1]) > 39) throw new Error(`no pin ${pin} on ESP32 (D0–D39)`);
+    if (!m || Number(m[1]) > this.maxPin) throw new Error(`no pin ${pin} on this board's MCU (D0–D${this.maxPin})`);
     return pin;
   }
 
   mode(pin: string, mode: PinMode): void {
-    SimGpio.check(pin);
+    this.check(pin);
     this.modes.set(pin, mode);
     this.ctx.trace.emit('pin', { pin, mode });
   }
@@ -66,7 +74,7 @@ export class SimGpio {
 
   /** The MCU drives a pin (digitalWrite): switches it to output if its mode is 'auto'/unset. */
   write(pin: string, level: 0 | 1): void {
-    SimGpio.check(pin);
+    this.check(pin);
     const m = this.modes.get(pin);
     if (!m || m === 'auto' || m === 'input' || m === 'input_pullup' || m === 'input_pulldown' || m === 'analog') this.modes.set(pin, 'output');
     const prev = this.driven.get(pin);
@@ -85,7 +93,7 @@ export class SimGpio {
 
   /** digitalRead: outputs read back their own level; inputs read the outside level or the pull. */
   read(pin: string): 0 | 1 {
-    SimGpio.check(pin);
+    this.check(pin);
     const m = this.modes.get(pin);
     if (m === 'output') return this.driven.get(pin) ?? 0;
     const ext = this.external.get(pin);
@@ -96,7 +104,7 @@ export class SimGpio {
 
   /** Outside world drives a pin now (button press, reed switch, alarm contact). */
   inject(pin: string, level: 0 | 1): void {
-    SimGpio.check(pin);
+    this.check(pin);
     const before = this.read(pin);
     this.external.set(pin, level);
     const after = this.read(pin);
@@ -118,7 +126,7 @@ export class SimGpio {
 
   /** Board wiring: the level a pin idles at (e.g. a button with a pull-up resistor), without an event. */
   wire(pin: string, level: 0 | 1): void {
-    SimGpio.check(pin);
+    this.check(pin);
     this.external.set(pin, level);
   }
 
@@ -133,7 +141,7 @@ export class SimGpio {
   }
 
   watch(id: number, pin: string, spec: WatchSpec): void {
-    SimGpio.check(pin);
+    this.check(pin);
     const w: Watch = { ...spec, id, pin, lastTime: this.ctx.sched.now(), reported: 0 };
     this.watches.set(id, w);
     w.reported = this.read(pin); // after registering: setWatch forces the pull-up on ESP32

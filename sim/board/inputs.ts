@@ -45,7 +45,7 @@ export function resolvePin(board: SimBoard, pin: string): string {
   if (/^D\d+$/.test(pin)) return pin;
   const g = board.board.gpio as Record<string, string | undefined>;
   const p = g[pin];
-  if (!p) throw new Error(`pin '${pin}': not a pin name (D0–D39) and board ${board.board.id} has no gpio.${pin}`);
+  if (!p) throw new Error(`pin '${pin}': not a pin name (D0–D39, D48 on ESP32-S3) and board ${board.board.id} has no gpio.${pin}`);
   return p;
 }
 

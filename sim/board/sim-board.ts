@@ -134,7 +134,7 @@ export class SimBoard {
     const st = this.board.mcu.storage;
     this.flash = opts.flash ?? new SimFlash({ bytes: st.bytes, pageBytes: st.pageBytes, trace: this.trace, clock: this.sched });
     this.storage = new EspruinoStorage(this.flash);
-    this.gpio = new SimGpio(this.ctx);
+    this.gpio = new SimGpio(this.ctx, this.board.mcu.chip);
     this.gpio.onWatch = (ev) => {
       const w = this.world;
       if (!w) return;
@@ -317,7 +317,7 @@ export class SimBoard {
   }
 
   deepSleepExt(pins: string[], level: number, kind: 'ext0' | 'ext1'): void {
-    for (const p of pins) SimGpio.check(p);
+    for (const p of pins) this.gpio.check(p);
     this.enterSleep(undefined, { pins, level, kind });
   }
 

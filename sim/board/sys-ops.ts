@@ -60,6 +60,8 @@ export function handleSys(b: SimBoard, op: string, a: unknown[]): unknown {
       return 128;
     case 'env':
       return b.processEnv();
+    case 'maxPin':
+      return b.gpio.maxPin;
     case 'memory':
       return b.processMemory();
     case 'sizeOf':

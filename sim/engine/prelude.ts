@@ -56,12 +56,13 @@ G.require = function (n) {
   if (n === 'Storage' || n === 'crypto') { need(n); return H[n]; }
   throw new Error('Module ' + n + ' not found');
 };
-/* Pins are plain objects (Espruino's D0..D39); their methods are compiled on first use. */
+/* Pins are plain objects (Espruino's D0..D39, D0..D48 on ESP32-S3); their methods are compiled on first use. */
 function Pin(n) { this.n = n; }
 Pin.prototype.toString = Pin.prototype.toJSON = function () { return 'D' + this.n; };
 Pin.prototype.valueOf = function () { return this.n; };
 H.Pin = Pin;
-for (var i = 0; i <= 39; i++) G['D' + i] = new Pin(i);
+H.maxPin = sys('maxPin');
+for (var i = 0; i <= H.maxPin; i++) G['D' + i] = new Pin(i);
 lazy(Pin.prototype, 'read,write,set,reset,toggle,mode,getMode,getInfo', 'pins');
 lazy(Object.prototype, 'on,addListener,prependListener,emit,removeListener,removeAllListeners', 'events');
 lazy(G, 'setTimeout,setInterval,clearTimeout,clearInterval,changeInterval', 'timers');
@@ -270,7 +271,7 @@ hide(P, 'getMode', function () { return H.sys('getPinMode', 'D' + this.n); });
 hide(P, 'getInfo', function () { return { port: 'D', num: this.n, channel: this.n >= 32 ? this.n - 32 : undefined }; });
 H.pinName = function (p) {
   if (p instanceof Pin) return 'D' + p.n;
-  if (typeof p === 'number' && p >= 0 && p <= 39 && p === (p | 0)) return 'D' + p;
+  if (typeof p === 'number' && p >= 0 && p <= H.maxPin && p === (p | 0)) return 'D' + p;
   if (typeof p === 'string' && /^D\d+$/.test(p)) return p;
   throw new TypeError('Expecting a Pin, got ' + typeof p);
 };
