@@ -25,7 +25,7 @@
  * Espruino subset only (runs on the device).
  */
 import { ChatScript, ChatStep, ModemError, bytesToStr, modemError, parseArgs, strToBytes } from './chat.ts';
-import { INIT_STEPS, Registration, STEP_CCLK, STEP_CEREG_READ, STEP_CFUN1, STEP_CGSN, STEP_CIMI, STEP_CSQ, Signal, parseCclk, parseCsq, pickDigits } from './3gpp.ts';
+import { INIT_STEPS, Registration, STEP_CCLK, STEP_CGSN, STEP_CIMI, STEP_CSQ, Signal, parseCclk, parseCsq, pickDigits } from './3gpp.ts';
 import { Capabilities, CellularModem, Identity, ModemDriver, ModemOptions, PinSpec } from './common.ts';
 
 export var A7670_CAPS: Capabilities = {
@@ -314,18 +314,9 @@ export class A7670 extends ModemDriver implements CellularModem {
   /** CFUN=1, wait for registration (URC or 2 s polling), then the bearer (CGACT, CGATT, NETOPEN). */
   attach(timeoutMs: number): Promise<Registration> {
     var self = this;
-    var reg: Registration;
-    return this.step(STEP_CFUN1)
-      .then(function () {
-        return self.waitRegistered(timeoutMs, A7670_TIMING.registrationPollMs, STEP_CEREG_READ);
-      })
-      .then(function (r) {
-        reg = r;
-        return self.bearer();
-      })
-      .then(function () {
-        return reg;
-      });
+    return this.attachWith(timeoutMs, A7670_TIMING.registrationPollMs, function () {
+      return self.bearer();
+    });
   }
 
   /** CGACT/CGATT/CIPRXGET=1, NETOPEN unless open, then the address check (the NETOPEN quirk). */

@@ -10,7 +10,7 @@
  * so powerOff() enables deep sleep and releases the connection. Espruino subset only.
  */
 import { ChatScript, ChatStep, ModemError, fromHex, modemError, parseArgs, toHex } from './chat.ts';
-import { INIT_STEPS, Registration, STEP_CEREG4, STEP_CEREG_READ, STEP_CCLK, STEP_CFUN1, STEP_CIMI, STEP_CSQ, Signal, edrxStep, parseCclk,  parseCsq, pickDigits, psmStep } from './3gpp.ts';
+import { INIT_STEPS, Registration, STEP_CEREG4, STEP_CEREG_READ, STEP_CCLK, STEP_CIMI, STEP_CSQ, Signal, edrxStep, parseCclk,  parseCsq, pickDigits, psmStep } from './3gpp.ts';
 import { Capabilities, CellularModem, Identity, ModemDriver, ModemOptions } from './common.ts';
 
 export var BC660K_CAPS: Capabilities = {
@@ -177,10 +177,7 @@ export class Bc660k extends ModemDriver implements CellularModem {
   }
 
   attach(timeoutMs: number): Promise<Registration> {
-    var self = this;
-    return this.step(STEP_CFUN1).then(function () {
-      return self.waitRegistered(timeoutMs, BC660K_TIMING.registrationPollMs, STEP_CEREG_READ);
-    });
+    return this.attachWith(timeoutMs, BC660K_TIMING.registrationPollMs);
   }
 
   /** Requests PSM; the granted values are read back from +CEREG (n=4) into psmGranted. */

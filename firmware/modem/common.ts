@@ -12,7 +12,7 @@
  * SEND_FAIL, BACKOFF (recover() refused: wait `retryInMs`), NOT_SUPPORTED, BAD_ARG, BAD_RESPONSE, CLOSED.
  */
 import { Chat, ChatSerial, ChatTimers, ChatScript, ChatStep, ModemError, modemError } from './chat.ts';
-import { EdrxGrant, Registration, STEP_CEDRXRDP, Signal, parseCedrxrdp, parseCereg, parseCeregLines, syncSteps } from './3gpp.ts';
+import { EdrxGrant, Registration, STEP_CEDRXRDP, STEP_CEREG_READ, STEP_CFUN1, Signal, parseCedrxrdp, parseCereg, parseCeregLines, syncSteps } from './3gpp.ts';
 
 /** Capabilities as data, for the node runtime, the CLI and the simulator. */
 export interface Capabilities {
@@ -287,6 +287,26 @@ export class ModemDriver {
         throw modemError('NO_RESPONSE', self.model + ' did not answer AT for ' + self.noResponseMs + ' ms (' + e.message + '): call recover()', 'AT');
       },
     );
+  }
+
+  /**
+   * The attach every model shares (TS 27.007): radio on (AT+CFUN=1), wait for registration, then the
+   * model's own bearer step if it has one (PDP context, NETOPEN, CNACT…); resolves with the registration.
+   */
+  attachWith(timeoutMs: number, pollMs: number, bearer?: () => Promise<any>): Promise<Registration> {
+    var self = this;
+    var reg: Registration;
+    return this.step(STEP_CFUN1)
+      .then(function () {
+        return self.waitRegistered(timeoutMs, pollMs, STEP_CEREG_READ);
+      })
+      .then(function (r: Registration) {
+        reg = r;
+        if (bearer) return bearer();
+      })
+      .then(function () {
+        return reg;
+      });
   }
 
   /** Waits for a registered/denied +CEREG (URC), polling AT+CEREG? every pollMs as Zephyr does (2 s). */

@@ -25,7 +25,7 @@
  * Espruino subset only (runs on the device).
  */
 import { ChatScript, ChatStep, ModemError, bytesToStr, modemError, parseArgs, strToBytes } from './chat.ts';
-import { INIT_STEPS, Registration, STEP_CCLK, STEP_CEREG_READ, STEP_CFUN1, STEP_CGSN, STEP_CIMI, STEP_CSQ, Signal, parseCclk, parseCsq, pickDigits } from './3gpp.ts';
+import { INIT_STEPS, Registration, STEP_CCLK, STEP_CGSN, STEP_CIMI, STEP_CSQ, Signal, parseCclk, parseCsq, pickDigits } from './3gpp.ts';
 import { Capabilities, CellularModem, Identity, ModemDriver, ModemOptions } from './common.ts';
 
 export var EC200U_CAPS: Capabilities = {
@@ -330,18 +330,9 @@ export class Ec200u extends ModemDriver implements CellularModem {
   /** CFUN=1, wait for +CEREG registered (URC or 2 s polling), then the PDP context (QIACT ≤ 150 s). */
   attach(timeoutMs: number): Promise<Registration> {
     var self = this;
-    var reg: Registration;
-    return this.step(STEP_CFUN1)
-      .then(function () {
-        return self.waitRegistered(timeoutMs, EC200U_TIMING.registrationPollMs, STEP_CEREG_READ);
-      })
-      .then(function (r) {
-        reg = r;
-        return self.activate();
-      })
-      .then(function () {
-        return reg;
-      });
+    return this.attachWith(timeoutMs, EC200U_TIMING.registrationPollMs, function () {
+      return self.activate();
+    });
   }
 
   /** QIACT? and, when context 1 is down, QIACT=1 (blocking, ≤ 150 s). Resolves with the IP address. */

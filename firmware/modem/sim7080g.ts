@@ -9,7 +9,7 @@
  * Espruino subset only.
  */
 import { ChatScript, ChatStep, ModemError, bytesToStr, modemError, parseArgs, strToBytes } from './chat.ts';
-import { INIT_STEPS, Registration, STEP_CCLK, STEP_CEREG4, STEP_CEREG_READ, STEP_CESQ, STEP_CFUN1, STEP_CGSN, STEP_CIMI, STEP_CSQ, Signal, edrxStep, parseCclk,  parseCesq, parseCsq, pickDigits, psmStep } from './3gpp.ts';
+import { INIT_STEPS, Registration, STEP_CCLK, STEP_CEREG4, STEP_CEREG_READ, STEP_CESQ, STEP_CGSN, STEP_CIMI, STEP_CSQ, Signal, edrxStep, parseCclk,  parseCesq, parseCsq, pickDigits, psmStep } from './3gpp.ts';
 import { Capabilities, CellularModem, Identity, ModemDriver, ModemOptions } from './common.ts';
 
 export var SIM7080G_CAPS: Capabilities = {
@@ -197,18 +197,9 @@ export class Sim7080g extends ModemDriver implements CellularModem {
   /** CFUN=1, wait for +CEREG registered (URC or 2 s polling), then the PDP context (CNACT). */
   attach(timeoutMs: number): Promise<Registration> {
     var self = this;
-    var reg: Registration;
-    return this.step(STEP_CFUN1)
-      .then(function () {
-        return self.waitRegistered(timeoutMs, SIM7080G_TIMING.registrationPollMs, STEP_CEREG_READ);
-      })
-      .then(function (r) {
-        reg = r;
-        return self.step(SIM7080G_PDP_UP);
-      })
-      .then(function () {
-        return reg;
-      });
+    return this.attachWith(timeoutMs, SIM7080G_TIMING.registrationPollMs, function () {
+      return self.step(SIM7080G_PDP_UP);
+    });
   }
 
   requestPsm(tauS: number, activeS: number): Promise<void> {
