@@ -29,7 +29,6 @@ describe('batch: 20 simulated boards from a CSV, then their readings at the inge
       server: `udp://127.0.0.1:${ingest.port}`,
       sampleS: 900,
       uplinkS: 3600,
-      labelDir: fx.path('labels'),
       simSpeed: 25,
       simSeed: 100,
     });
@@ -60,7 +59,7 @@ describe('batch: 20 simulated boards from a CSV, then their readings at the inge
 
   it('runs each provisioned flash with its app for 2 virtual hours: every device delivers readings the ingest stores', async () => {
     const bundles: Record<string, string> = {};
-    for (const [board, app] of Object.entries(APPS)) bundles[board] = (await buildApp({ entry: join(ROOT, app), board, write: false })).code;
+    await Promise.all(Object.entries(APPS).map(async ([board, app]) => (bundles[board] = (await buildApp({ entry: join(ROOT, app), board, write: false })).code)));
     for (const r of results) {
       const run = await simulate({ bundle: bundles[r.board]!, board: r.board, duration: '2h', flash: r.flash, seed: r.row });
       expect(run.errors, `${r.deviceId}: ${run.console.slice(-400)}`).toEqual([]);

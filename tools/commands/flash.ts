@@ -9,8 +9,6 @@ import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { SingleBar, Presets } from 'cli-progress';
 import { UserError } from '../lib/errors.ts';
-import { connect } from '../lib/espruino-tools.ts';
-import { writeVerified } from '../lib/provision/firmware.ts';
 
 interface Args {
   bundle: string;
@@ -39,6 +37,8 @@ export default {
     } catch (e) {
       throw new UserError('FIRMWARE_READ', `${a.bundle}: cannot read the bundle (${(e as Error).message})`, { hint: 'build it first: sensornode build <app>' });
     }
+    const { connect } = await import('../lib/espruino-tools.ts'); // loaded on use: every CLI start imports every command file
+    const { writeVerified } = await import('../lib/provision/firmware.ts');
     const conn = await connect(a.port, { baud: a.baud });
     let bar: SingleBar | undefined;
     try {
@@ -57,7 +57,8 @@ export default {
             : undefined,
       });
       bar?.stop();
-      const out = a.load ? await conn.load() : '';
+      // what the app prints in its first moments (an app that never stops printing ends it after 1 s)
+      const out = a.load ? await conn.load({ settleMs: 300, timeoutMs: 1000 }) : '';
       if (a.json) console.log(JSON.stringify({ port: a.port, ...r, loaded: a.load }, null, 2));
       else {
         console.log(`${a.port}: .bootcde ${r.uploaded ? 'written' : 'already up to date'} (${r.bytes} B, SHA-256 ${r.sha256} verified on the board)${a.load ? '; restarted with load()' : ''}`);

@@ -8,7 +8,6 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { UserError } from '../lib/errors.ts';
-import { monitorPort } from '../lib/provision/monitor.ts';
 
 interface Args {
   port: string;
@@ -33,6 +32,7 @@ export default {
       ) as unknown as Argv<Args>,
   handler: async (a: Args) => {
     if (a.duration !== undefined && !(a.duration > 0)) throw new UserError('MONITOR_ARGS', `--duration ${a.duration}: must be a positive number of seconds`);
+    const { monitorPort } = await import('../lib/provision/monitor.ts'); // loaded on use: every CLI start imports every command file
     const ac = new AbortController();
     const stop = (): void => ac.abort();
     process.once('SIGINT', stop);

@@ -11,9 +11,8 @@
 import type { Argv, CommandModule } from 'yargs';
 import { SingleBar, Presets } from 'cli-progress';
 import { UserError } from '../lib/errors.ts';
-import { passphraseFromEnv } from '../lib/registry/index.ts';
-import { provision, type ProvisionOptions, type ProvisionResult } from '../lib/provision/provision.ts';
-import { provisionBatch, readBatchFile, summaryTable } from '../lib/provision/batch.ts';
+import { passphraseFromEnv } from '../lib/registry/keyfile.ts';
+import type { ProvisionOptions, ProvisionResult } from '../lib/provision/provision.ts';
 
 interface Args {
   port?: string;
@@ -57,6 +56,9 @@ async function handler(a: Args): Promise<void> {
     keyFile: a['key-file'], passphrase: passphraseFromEnv(a['passphrase-env']), allowNoSignal: a['allow-no-signal'],
   };
   const tty = process.stderr.isTTY && !a.json;
+  // loaded here, not at the top: every CLI start imports every command file
+  const { provision } = await import('../lib/provision/provision.ts');
+  const { provisionBatch, readBatchFile, summaryTable } = await import('../lib/provision/batch.ts');
   if (a.port !== undefined) {
     let bar: SingleBar | undefined;
     const r = await provision({

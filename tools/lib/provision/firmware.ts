@@ -56,6 +56,22 @@ export async function checkFreeSpace(conn: EspruinoConnection, files: { name: st
   }
 }
 
+/**
+ * Uploads with the packet protocol when the board has it, else (or when a packet is refused) with
+ * `Storage.write` lines; either way EspruinoTools' wrapper checks the length on the board.
+ */
+export async function upload(conn: EspruinoConnection, name: string, data: Uint8Array | string, onProgress?: (p: UploadProgress) => void): Promise<void> {
+  const bytes = new Uint8Array(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+  const protocol = packetProtocol(conn.env.VERSION);
+  try {
+    await conn.uploadToStorage(name, bytes, { onProgress, protocol });
+  } catch (e) {
+    // A busy board NAKs a packet it did not get whole within 1 s (README_Protocol.md): send it again the slow, plain way.
+    if (protocol !== 'packets' || (e as UserError).code !== 'UPLOAD_FAILED') throw e;
+    await conn.uploadToStorage(name, bytes, { onProgress, protocol: 'repl' });
+  }
+}
+
 export interface FlashResult {
   name: string;
   bytes: number;
@@ -75,7 +91,7 @@ export async function writeVerified(
   const want = sha256Hex(bytes);
   if (!opts.force && (await boardSha256(conn, name)) === want) return { name, bytes: bytes.length, sha256: want, uploaded: false };
   if (opts.checkSpace !== false) await checkFreeSpace(conn, [{ name, bytes: bytes.length }]);
-  await conn.uploadToStorage(name, new Uint8Array(bytes), { onProgress: opts.onProgress, protocol: packetProtocol(conn.env.VERSION) });
+  await upload(conn, name, bytes, opts.onProgress);
   const got = await boardSha256(conn, name);
   if (got !== want) {
     throw new UserError('VERIFY_FAILED', `${conn.port}: Storage file ${name} does not match what was sent (SHA-256 on the board ${got ?? 'none'}, expected ${want})`, {

@@ -56,7 +56,9 @@ export class SessionRecorder {
   }
 
   private line(raw: string, t: number): void {
-    const line = raw.replace(/^>+/, '').trimEnd(); // the REPL prompt may sit in front of a printed line
+    // Espruino redraws its prompt around printed output (`\r` + ESC[J erase, src/jsinteractive.c), and
+    // the `>` prompt may sit in front of a printed line: neither is part of what the firmware printed.
+    const line = raw.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/^>+/, '').trimEnd();
     if (line.trim() === '') return;
     if (line.startsWith(AT_TX)) {
       const cmd = line.slice(AT_TX.length).trim();

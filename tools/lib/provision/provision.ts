@@ -24,7 +24,7 @@ import {
 } from '../registry/index.ts';
 import { CONFIG_FILE, deviceConfig } from './device-config.ts';
 import { DEFAULT_TIMINGS, factoryCheckScript, interpretFactory, judgeFactory, parseFactoryOutput, type FactoryReport, type FactoryTimings } from './factory-check.ts';
-import { checkFreeSpace, sha256Hex, writeVerified, type FlashResult } from './firmware.ts';
+import { checkFreeSpace, sha256Hex, upload, writeVerified, type FlashResult } from './firmware.ts';
 import { writeLabel, type LabelFiles } from './label.ts';
 
 export interface ProvisionOptions {
@@ -196,7 +196,7 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
     const actions: string[] = [];
 
     go('stop-app');
-    await conn.resetBoard({ settleMs: 150 });
+    await conn.resetBoard({ settleMs: 100 });
 
     go('read-config');
     const existing = parseExisting(await conn.expr<unknown>(`require("Storage").read(${JSON.stringify(CONFIG_FILE)})`));
@@ -314,7 +314,7 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
     if (!cfgSame) {
       go('write-config');
       await checkFreeSpace(conn, [{ name: CONFIG_FILE, bytes: cfgText.length }, ...(firmware ? [{ name: '.bootcde', bytes: firmware.length }] : [])]);
-      await conn.uploadToStorage(CONFIG_FILE, cfgText);
+      await upload(conn, CONFIG_FILE, cfgText);
       const back = await conn.expr<unknown>(`require("Storage").read(${JSON.stringify(CONFIG_FILE)})`);
       if (back !== cfgText) {
         throw new UserError('CONFIG_VERIFY', `${CONFIG_FILE} read back from the board differs from what was written (${typeof back === 'string' ? back.length : 0} of ${cfgText.length} B)`, {
@@ -391,6 +391,6 @@ function readBundle(path: string): Buffer {
 /** load() when the board has an app in .bootcde (reset() stopped it), so it runs with the new config. */
 async function restartApp(conn: EspruinoConnection): Promise<void> {
   const has = await conn.expr<boolean>('require("Storage").list().indexOf(".bootcde")>=0');
-  if (has) await conn.load();
+  if (has) await conn.load({ settleMs: 200, timeoutMs: 1500 }); // an app that prints all the time never goes quiet
 }
 
