@@ -177,6 +177,34 @@ describe('provision on simulated boards', () => {
     expect(fx.devices().filter((d) => d.id === 'probe-lost')).toHaveLength(1);
   });
 
+  it('another process takes the planned kid before the device is recorded: sn.cfg is erased again, no half-provisioned board', async () => {
+    const b = await serve();
+    const e = await rejection(
+      provision(
+        opts(b.path, {
+          onStep: (s) => {
+            if (s !== 'record') return;
+            const other = openRegistry(fx.db); // e.g. a second provision run on another port
+            try {
+              other.addDevice({ fleet: 'farm', id: 'intruder' });
+            } finally {
+              other.close();
+            }
+          },
+        }),
+      ),
+    );
+    expect(e.code).toBe('DUPLICATE_KID');
+    expect(e.message).toContain('recording the device failed');
+    expect(e.message).toContain('sn.cfg on the board was erased again');
+    expect(b.board.storage.read('sn.cfg')).toBeUndefined();
+    expect(fx.log().at(-1)).toMatchObject({ action: 'provision.fail', detail: { step: 'record', code: 'DUPLICATE_KID' } });
+    // run again: a fresh plan, provisioned
+    const r = await provision(opts(b.path));
+    expect(r.action).toBe('provisioned');
+    expect(JSON.parse(b.board.storage.read('sn.cfg')!).id).toBe(r.device.id);
+  });
+
   it('a board already provisioned as another id refuses a different --id', async () => {
     const b = await serve();
     const r = await provision(opts(b.path));

@@ -159,6 +159,8 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
   let deviceId: string | undefined = o.id;
   let reg: Registry | undefined;
   let conn: EspruinoConnection | undefined;
+  /** set once sn.cfg was rewritten on the board: what to put back if the device is not recorded after all */
+  let rollback: { previous: string | undefined } | undefined;
   let fleetForLog: string | undefined;
   const go = (s: Step, text = STEP_TEXT[s]): void => {
     step = s;
@@ -314,6 +316,7 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
     if (!cfgSame) {
       go('write-config');
       await checkFreeSpace(conn, [{ name: CONFIG_FILE, bytes: cfgText.length }, ...(firmware ? [{ name: '.bootcde', bytes: firmware.length }] : [])]);
+      rollback = { previous: existing.text };
       await upload(conn, CONFIG_FILE, cfgText);
       const back = await conn.expr<unknown>(`require("Storage").read(${JSON.stringify(CONFIG_FILE)})`);
       if (back !== cfgText) {
@@ -333,6 +336,7 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
       action = cfgSame && changed.length === 0 ? 'unchanged' : 'repaired';
       reg.appendLog({ action: 'provision.verify', fleet: target.fleet, device: target.id, detail: { port: o.port, result: action, actions } });
     }
+    rollback = undefined; // recorded: the board's config and the registry agree from here on
 
     let flashed: FlashResult | undefined;
     if (firmware) {
@@ -363,12 +367,24 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
       };
     }
   } catch (e) {
+    let undone = '';
+    if (rollback && conn) {
+      // the device was not recorded: put the board's sn.cfg back as it was, so board and registry agree
+      try {
+        const prev = rollback.previous;
+        if (prev === undefined) await conn.expr(`require("Storage").erase(${JSON.stringify(CONFIG_FILE)})`);
+        else await upload(conn, CONFIG_FILE, Buffer.from(prev, 'latin1'));
+        undone = `; ${CONFIG_FILE} on the board was ${prev === undefined ? 'erased' : 'restored'} again`;
+      } catch (re) {
+        undone = `; ${CONFIG_FILE} on the board could NOT be put back (${(re as Error).message}): run provision again on this board`;
+      }
+    }
     const err = isUserError(e)
-      ? new UserError(e.code, `provision ${o.port}${deviceId ? ` (device ${deviceId})` : ''}: ${STEP_TEXT[step]} failed: ${e.message}`, { hint: e.hint, cause: e, exitCode: e.exitCode })
+      ? new UserError(e.code, `provision ${o.port}${deviceId ? ` (device ${deviceId})` : ''}: ${STEP_TEXT[step]} failed: ${e.message}${undone}`, { hint: e.hint, cause: e, exitCode: e.exitCode })
       : e;
     if (reg && !o.dryRun && step !== 'registry') {
       try {
-        reg.appendLog({ action: 'provision.fail', fleet: fleetForLog ?? null, device: deviceId ?? null, detail: { port: o.port, step, code: isUserError(e) ? e.code : 'INTERNAL', message: (e as Error)?.message ?? String(e) } });
+        reg.appendLog({ action: 'provision.fail', fleet: fleetForLog ?? null, device: deviceId ?? null, detail: { port: o.port, step, code: isUserError(e) ? e.code : 'INTERNAL', message: ((e as Error)?.message ?? String(e)) + undone } });
       } catch {
         // the original error matters more than a failed log write
       }
