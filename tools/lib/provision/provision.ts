@@ -380,7 +380,12 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
       }
     }
     const err = isUserError(e)
-      ? new UserError(e.code, `provision ${o.port}${deviceId ? ` (device ${deviceId})` : ''}: ${STEP_TEXT[step]} failed: ${e.message}${undone}`, { hint: e.hint, cause: e, exitCode: e.exitCode })
+      ? new UserError(e.code, `provision ${o.port}${deviceId ? ` (device ${deviceId})` : ''}: ${STEP_TEXT[step]} failed: ${e.message}${undone}`, {
+          // an ESP32 in deep sleep has its UART off (espruino.md "Sleep"): it answers only while awake
+          hint: e.code === 'SERIAL_SILENT' ? `${e.hint}; a board whose app deep-sleeps answers only while awake: press its reset (EN) button and run provision again at once` : e.hint,
+          cause: e,
+          exitCode: e.exitCode,
+        })
       : e;
     if (reg && !o.dryRun && step !== 'registry') {
       try {
