@@ -117,19 +117,29 @@ describe('soil probe → BC660K model → real UDP → ingest → SQLite', () =>
     await portProbe.close();
     const dev = provisionSimDevice({ reg, fleet: 'farm', board, server: { host: '127.0.0.1', port }, intervals: { sampleS: 900, uplinkS: 3600 } });
     const children: ChildProcess[] = [];
+    let live: ChildProcess | undefined;
+    const exited = new WeakMap<ChildProcess, Promise<void>>();
     const startChild = () =>
       new Promise<void>((ok, fail) => {
         const c = spawn(process.execPath, [join(ROOT, 'bin/sensornode.js'), 'ingest', '--listen', `udp://127.0.0.1:${port}`, '--registry', path], { stdio: ['ignore', 'ignore', 'pipe'] });
         children.push(c);
+        exited.set(c, new Promise((r) => c.on('exit', () => r())));
         let err = '';
         c.stderr!.on('data', (b) => {
           err += String(b);
-          if (/listening/.test(err)) ok();
+          if (/listening/.test(err)) {
+            live = c;
+            ok();
+          }
         });
         c.on('exit', (code) => (code ? fail(new Error(`ingest exited ${code}: ${err}`)) : undefined));
       });
+    // a restart waits until the killed process is gone (its port is free again)
+    const restart = (dead: ChildProcess) => exited.get(dead)!.then(startChild);
+    const restarts: Promise<void>[] = [];
     await startChild();
     let ups = 0;
+    const killAt = [6, 20, 33];
     const kills: number[] = [];
     try {
       const res = await simulate({
@@ -143,16 +153,20 @@ describe('soil probe → BC660K model → real UDP → ingest → SQLite', () =>
           const emit = sb.trace.emit.bind(sb.trace);
           sb.trace.emit = (kind, data) => {
             emit(kind, data);
-            // kill the ingest right as the 6th, 20th and 33rd uplink datagrams leave the modem
-            if (kind === 'packet' && data.dir === 'up' && [6, 20, 33].includes(++ups)) {
+            // kill the running ingest right as the 6th, 20th and 33rd uplink datagram (or the next one
+            // after it, if the ingest is still restarting) leaves the modem
+            if (kind === 'packet' && data.dir === 'up' && ++ups >= killAt[kills.length] && live) {
               kills.push(sb.now());
-              children[children.length - 1].kill('SIGKILL');
-              sb.sched.after(HOUR, () => void startChild());
+              const dead = live;
+              live = undefined;
+              dead.kill('SIGKILL');
+              sb.sched.after(HOUR, () => restarts.push(restart(dead)));
             }
           };
         },
       });
       expect(kills.length).toBe(3);
+      await Promise.all(restarts); // every restart came up (a failed one would reject here)
       const sampled = sampledFromConsole(res.console);
       const d = checkDelivery(reg, dev.device.id, sampled);
       const st = deviceState(res.flash);
