@@ -50,6 +50,9 @@ describe('sensornode provision + devices (CLI)', () => {
   let b: SimBoardWithModem;
   const cfg = (s: SimBoardWithModem) => JSON.parse(s.board.storage.read('sn.cfg')!) as { id: string; kid: string; key: string; iv: string; kv: number };
   const reg = (...args: string[]) => [...args, '--registry', fx.db];
+  let idA = '';
+  let kidA = '';
+  let kidB = '';
 
   beforeAll(async () => {
     fx = fleetFixture();
@@ -64,16 +67,22 @@ describe('sensornode provision + devices (CLI)', () => {
     fx?.remove();
   });
 
-  it('provision --json, then the human summary for a second board', async () => {
-    const r1 = await cliAsync(reg('provision', '--port', a.path, '--board', 'devkitc-bc660k', '--server', `udp://127.0.0.1:${ingest.port}`, '--label-dir', fx.path('labels'), '--json'));
+  it('provision --json and the human summary, two boards provisioned at the same time (two processes, one registry)', async () => {
+    const [r1, r2] = await Promise.all([
+      cliAsync(reg('provision', '--port', a.path, '--board', 'devkitc-bc660k', '--server', `udp://127.0.0.1:${ingest.port}`, '--label-dir', fx.path('labels'), '--json')),
+      cliAsync(reg('provision', '--port', b.path, '--board', 'devkitc-bc660k', '--server', `udp://127.0.0.1:${ingest.port}`, '--id', 'probe-b')),
+    ]);
     expect(r1.stderr).toBe('');
     expect(r1.code).toBe(0);
     const j = JSON.parse(r1.stdout);
-    expect(j).toMatchObject({ action: 'provisioned', board: 'devkitc-bc660k', device: { id: 'farm-0', kid: '00', keyVersion: 1 }, factory: { sim: 'READY', at: true } });
-
-    const r2 = await cliAsync(reg('provision', '--port', b.path, '--board', 'devkitc-bc660k', '--server', `udp://127.0.0.1:${ingest.port}`, '--id', 'probe-b'));
+    expect(j).toMatchObject({ action: 'provisioned', board: 'devkitc-bc660k', device: { keyVersion: 1 }, factory: { sim: 'READY', at: true } });
+    // both runs plan kid index 0; whichever records second plans again
+    idA = j.device.id;
+    kidA = j.device.kid;
+    expect([idA, kidA]).toEqual(kidA === '00' ? ['farm-0', '00'] : ['farm-1', '01']);
+    kidB = kidA === '00' ? '01' : '00';
     expect(r2.code).toBe(0);
-    expect(r2.stdout).toContain(`provisioned probe-b (fleet farm, kid 01, key version 1) on ${b.path} — board devkitc-bc660k, Espruino 2v29 (ESP32)`);
+    expect(r2.stdout).toContain(`provisioned probe-b (fleet farm, kid ${kidB}, key version 1) on ${b.path} — board devkitc-bc660k, Espruino 2v29 (ESP32)`);
     expect(r2.stdout).toMatch(/factory check: BC660K-GL answered AT \(already-on\), SIM READY, IMEI .*, ICCID 89\d{18}, IMSI 00101\d{10}, signal \d+ \(-\d+ dBm\)/);
     expect(r2.stderr).toContain('… factory check');
   });
@@ -81,18 +90,18 @@ describe('sensornode provision + devices (CLI)', () => {
   it('labels: PNG and SVG with a QR code of fleet, id and kid — never the key', () => {
     const key = cfg(a).key;
     const iv = cfg(a).iv;
-    const svg = readFileSync(fx.path('labels/farm-0.svg'), 'utf8');
-    expect(svg).toContain('device farm-0');
-    expect(svg).toContain('kid 00');
-    const pngBytes = readFileSync(fx.path('labels/farm-0.png'));
+    const svg = readFileSync(fx.path(`labels/${idA}.svg`), 'utf8');
+    expect(svg).toContain(`device ${idA}`);
+    expect(svg).toContain(`kid ${kidA}`);
+    const pngBytes = readFileSync(fx.path(`labels/${idA}.png`));
     for (const text of [svg, pngBytes.toString('latin1')]) {
       expect(text).not.toContain(key);
       expect(text).not.toContain(iv);
     }
     const png = readPng(pngBytes);
-    expect(png.text).toEqual({ Title: 'sensornode device farm-0', Comment: 'fleet=farm id=farm-0 kid=00' });
+    expect(png.text).toEqual({ Title: `sensornode device ${idA}`, Comment: `fleet=farm id=${idA} kid=${kidA}` });
     // the QR code in the PNG is exactly the encoding of the identity text (8 px modules, 4-module margin)
-    const qr = QRCode.create('sensornode:farm/farm-0?kid=00', { errorCorrectionLevel: 'M' }).modules;
+    const qr = QRCode.create(`sensornode:farm/${idA}?kid=${kidA}`, { errorCorrectionLevel: 'M' }).modules;
     expect(png.width).toBe((qr.size + 8) * 8);
     for (let y = 0; y < qr.size; y++) {
       for (let x = 0; x < qr.size; x++) {
@@ -102,20 +111,24 @@ describe('sensornode provision + devices (CLI)', () => {
     }
   });
 
-  it('devices list / show / export (no secrets by default)', async () => {
+  it('devices list / show / export (no secrets by default); an unknown id is a clear error', async () => {
     // independent read-only commands: run them side by side
-    const [list, table, show, csv, refused, secrets] = await Promise.all([
+    const [list, table, show, csv, refused, secrets, unknown] = await Promise.all([
       cliAsync(reg('devices', 'list', '--json')),
       cliAsync(reg('devices', 'list')),
       cliAsync(reg('devices', 'show', 'probe-b', '--json')),
       cliAsync(reg('devices', 'export')),
       cliAsync(reg('devices', 'export', '--with-secrets')),
       cliAsync(reg('devices', 'export', '--format', 'json', '--with-secrets', '--yes')),
+      cliAsync(reg('devices', 'rotate', 'nope-9')),
     ]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no device "nope-9"');
     expect(list.code).toBe(0);
-    expect(JSON.parse(list.stdout).map((d: { id: string; kid: string }) => [d.id, d.kid])).toEqual([['farm-0', '00'], ['probe-b', '01']]);
+    const listed = JSON.parse(list.stdout).map((d: { id: string; kid: string }) => [d.id, d.kid]);
+    expect(listed).toEqual(kidA === '00' ? [[idA, kidA], ['probe-b', kidB]] : [['probe-b', kidB], [idA, kidA]]); // ordered by kid
     expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+FLEET\s+KID\s+STATUS\s+KV\s+BOARD\s+IMEI\s+LAST SEEN$/);
-    expect(table.stdout).toMatch(/probe-b\s+farm\s+01\s+active\s+1\s+devkitc-bc660k/);
+    expect(table.stdout).toMatch(new RegExp(`probe-b\\s+farm\\s+${kidB}\\s+active\\s+1\\s+devkitc-bc660k`));
 
     const s = JSON.parse(show.stdout);
     expect(s).toMatchObject({ id: 'probe-b', status: 'active', keyVersion: 1, pendingDownlinks: 0 });
@@ -135,28 +148,33 @@ describe('sensornode provision + devices (CLI)', () => {
     expect(secrets.code).toBe(0);
     expect(secrets.stderr).toContain('warning: this export holds the keys of 2 device(s) in clear text');
     const rows = JSON.parse(secrets.stdout) as { id: string; key: string; iv: string }[];
-    expect(rows.find((r) => r.id === 'farm-0')).toMatchObject({ key: cfg(a).key, iv: cfg(a).iv });
+    expect(rows.find((r) => r.id === idA)).toMatchObject({ key: cfg(a).key, iv: cfg(a).iv });
     const k = deriveDeviceKeys(fx.secret, 'probe-b', 1);
     expect(rows.find((r) => r.id === 'probe-b')).toMatchObject({ key: hex(k.key), iv: hex(k.iv) });
   });
 
   it('revoke: the ingest refuses the device from its next message (4.03), others still get 2.04', async () => {
     expect(codeText(await uplink(ingest.port, cfg(a), 0))).toBe('2.04');
-    const r = await cliAsync(reg('devices', 'revoke', 'farm-0', '--reason', 'stolen'));
+    const r = await cliAsync(reg('devices', 'revoke', idA, '--reason', 'stolen'));
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('device farm-0 (kid 00) revoked');
+    expect(r.stdout).toContain(`device ${idA} (kid ${kidA}) revoked`);
     expect(codeText(await uplink(ingest.port, cfg(a), 1))).toBe('4.03');
     expect(codeText(await uplink(ingest.port, cfg(b), 0))).toBe('2.04');
     const r2 = openRegistry(fx.db);
     try {
-      expect(r2.getDevice('farm-0').status).toBe('revoked');
-      expect(r2.readLog({ device: 'farm-0' }).at(-1)).toMatchObject({ action: 'device.revoke', detail: { reason: 'stolen' } });
+      expect(r2.getDevice(idA).status).toBe('revoked');
+      expect(r2.readLog({ device: idA }).at(-1)).toMatchObject({ action: 'device.revoke', detail: { reason: 'stolen' } });
     } finally {
       r2.close();
     }
   });
 
+  let batch: Promise<{ code: number; stdout: string; stderr: string }>;
   it('rotate: key version + 1 and a key-update downlink sealed with the key the device still uses', async () => {
+    // the batch test's run, started now to overlap (it only adds devices)
+    const csv = fx.path('mixed.csv');
+    writeFileSync(csv, 'port,board,id\n/dev/ttyUSB-missing,devkitc-bc660k,batch-1\nsim,devkitc-bc660k,batch-2\n');
+    batch = cliAsync(reg('provision', '--batch', csv, '--server', `udp://127.0.0.1:${ingest.port}`, '--sim-speed', '25'));
     const r = await cliAsync(reg('devices', 'rotate', 'probe-b'));
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('device probe-b: key version 1 → 2');
@@ -191,16 +209,8 @@ describe('sensornode provision + devices (CLI)', () => {
     expect(codeText(await uplink(ingest.port, old, 2))).toBe('4.01');
   });
 
-  it('an unknown device id is a clear error', async () => {
-    const r = await cliAsync(reg('devices', 'rotate', 'nope-9'));
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('no device "nope-9"');
-  });
-
   it('--batch continues past a failed row, prints a summary table and exits 1', async () => {
-    const csv = fx.path('mixed.csv');
-    writeFileSync(csv, 'port,board,id\n/dev/ttyUSB-missing,devkitc-bc660k,batch-1\nsim,devkitc-bc660k,batch-2\n');
-    const r = await cliAsync(reg('provision', '--batch', csv, '--server', `udp://127.0.0.1:${ingest.port}`, '--sim-speed', '25'));
+    const r = await batch;
     expect(r.code).toBe(1);
     const out = r.stdout.trimEnd().split('\n');
     expect(out[0]).toMatch(/^ROW\s+PORT\s+BOARD\s+DEVICE\s+RESULT$/);

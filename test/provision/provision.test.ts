@@ -177,32 +177,42 @@ describe('provision on simulated boards', () => {
     expect(fx.devices().filter((d) => d.id === 'probe-lost')).toHaveLength(1);
   });
 
-  it('another process takes the planned kid before the device is recorded: sn.cfg is erased again, no half-provisioned board', async () => {
+  // another provisioning run (another port, another operator) records a device between this run's plan and its record step
+  const intruder = (times: number) => {
+    let n = 0;
+    return (step: string) => {
+      if (step !== 'record' || n >= times) return;
+      const other = openRegistry(fx.db);
+      try {
+        other.addDevice({ fleet: 'farm', id: `intruder-${++n}-${Date.now()}` });
+      } finally {
+        other.close();
+      }
+    };
+  };
+
+  it('another run records the planned kid first: provision plans again, rewrites sn.cfg and records that', async () => {
     const b = await serve();
-    const e = await rejection(
-      provision(
-        opts(b.path, {
-          onStep: (s) => {
-            if (s !== 'record') return;
-            const other = openRegistry(fx.db); // e.g. a second provision run on another port
-            try {
-              other.addDevice({ fleet: 'farm', id: 'intruder' });
-            } finally {
-              other.close();
-            }
-          },
-        }),
-      ),
-    );
+    const r = await provision(opts(b.path, { onStep: intruder(1) }));
+    expect(r.action).toBe('provisioned');
+    expect(r.actions[0]).toMatch(/^new device farm-\d+ \(kid [0-9a-f]+\) in fleet farm \(planned again: another run recorded the first plan's kid meanwhile\)$/);
+    const cfg = JSON.parse(b.board.storage.read('sn.cfg')!);
+    expect(cfg).toMatchObject({ id: r.device.id, kid: r.device.kid });
+    const d = fx.devices().find((x) => x.id === r.device.id)!;
+    expect(d.kidHex).toBe(cfg.kid);
+    expect(new Set(fx.devices().map((x) => x.kidHex)).size).toBe(fx.devices().length);
+  });
+
+  it('when every plan is taken: DUPLICATE_KID after 3 plans, and sn.cfg is erased again — no half-provisioned board', async () => {
+    const b = await serve();
+    const n = fx.devices().length;
+    const e = await rejection(provision(opts(b.path, { onStep: intruder(3) })));
     expect(e.code).toBe('DUPLICATE_KID');
     expect(e.message).toContain('recording the device failed');
     expect(e.message).toContain('sn.cfg on the board was erased again');
     expect(b.board.storage.read('sn.cfg')).toBeUndefined();
+    expect(fx.devices()).toHaveLength(n + 3); // only the other runs' devices
     expect(fx.log().at(-1)).toMatchObject({ action: 'provision.fail', detail: { step: 'record', code: 'DUPLICATE_KID' } });
-    // run again: a fresh plan, provisioned
-    const r = await provision(opts(b.path));
-    expect(r.action).toBe('provisioned');
-    expect(JSON.parse(b.board.storage.read('sn.cfg')!).id).toBe(r.device.id);
   });
 
   it('a board already provisioned as another id refuses a different --id', async () => {

@@ -72,6 +72,9 @@ const STEP_TEXT: Record<Step, string> = {
   restart: 'restarting the app',
 };
 
+/** How often a new device is planned again when another run records its kid first. */
+const MAX_PLANS = 3;
+
 export type ProvisionAction = 'provisioned' | 'unchanged' | 'repaired' | 'dry-run';
 
 export interface ProvisionResult {
@@ -284,21 +287,24 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
       throw new UserError('NO_SERVER', 'no ingest address for the new config', { hint: 'pass --server udp://host:port (where `sensornode ingest` listens)' });
     }
     const keep = <T>(v: T | undefined, k: string, dflt: T): T => (v !== undefined ? v : recorded && old?.[k] !== undefined ? (old[k] as T) : dflt);
-    const cfg = deviceConfig({
-      device: target,
-      fleet,
-      rootSecret: secretFor(fleet.name),
-      host,
-      port,
-      apn: keep(o.apn, 'apn', undefined as string | undefined),
-      sampleS: keep(o.sampleS, 'sampleS', 900),
-      uplinkS: keep(o.uplinkS, 'uplinkS', 3600),
-      path: recorded && typeof old?.path === 'string' ? old.path : undefined,
-    });
-    const cfgText = JSON.stringify(cfg);
+    const configFor = (device: Device) =>
+      deviceConfig({
+        device,
+        fleet,
+        rootSecret: secretFor(fleet.name),
+        host,
+        port,
+        apn: keep(o.apn, 'apn', undefined as string | undefined),
+        sampleS: keep(o.sampleS, 'sampleS', 900),
+        uplinkS: keep(o.uplinkS, 'uplinkS', 3600),
+        path: recorded && typeof old?.path === 'string' ? old.path : undefined,
+      });
+    let cfg = configFor(target);
+    let cfgText = JSON.stringify(cfg);
     const cfgSame = existing.text === cfgText;
     const idChanges = recorded ? (['imei', 'iccid', 'imsi', 'board', 'modem'] as const).filter((k) => identity[k] !== undefined && identity[k] !== recorded[k]) : [];
-    if (plan) actions.push(`new device ${plan.id} (kid ${plan.kidHex}) in fleet ${plan.fleet}`);
+    const newDevice = (p: PlannedDevice) => `new device ${p.id} (kid ${p.kidHex}) in fleet ${p.fleet}`;
+    if (plan) actions.push(newDevice(plan));
     if (cfgSame) actions.push(`${CONFIG_FILE} verified: matches the registry (key version ${cfg.kv})`);
     else if (recorded) actions.push(`${CONFIG_FILE} rewritten: ${configChanges(old, cfg as unknown as Record<string, unknown>).join(', ')}`);
     else actions.push(`${CONFIG_FILE} written (${cfgText.length} B, key version ${cfg.kv})`);
@@ -313,28 +319,43 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
       return finish('dry-run');
     }
 
-    if (!cfgSame) {
-      go('write-config');
-      await checkFreeSpace(conn, [{ name: CONFIG_FILE, bytes: cfgText.length }, ...(firmware ? [{ name: '.bootcde', bytes: firmware.length }] : [])]);
-      rollback = { previous: existing.text };
-      await upload(conn, CONFIG_FILE, cfgText);
-      const back = await conn.expr<unknown>(`require("Storage").read(${JSON.stringify(CONFIG_FILE)})`);
-      if (back !== cfgText) {
-        throw new UserError('CONFIG_VERIFY', `${CONFIG_FILE} read back from the board differs from what was written (${typeof back === 'string' ? back.length : 0} of ${cfgText.length} B)`, {
-          hint: 'run provision again; if it repeats, the flash or the serial link is failing',
-        });
+    let action: ProvisionAction = 'provisioned';
+    // A new device is planned before its config is written and recorded after it is verified; another
+    // run (another port, another operator) may record the same kid or generated id in between. Then plan
+    // again and rewrite: at most MAX_PLANS times.
+    for (let attempt = 1; ; attempt++) {
+      if (!cfgSame) {
+        go('write-config');
+        if (attempt === 1) await checkFreeSpace(conn, [{ name: CONFIG_FILE, bytes: cfgText.length }, ...(firmware ? [{ name: '.bootcde', bytes: firmware.length }] : [])]);
+        rollback ??= { previous: existing.text };
+        await upload(conn, CONFIG_FILE, cfgText);
+        const back = await conn.expr<unknown>(`require("Storage").read(${JSON.stringify(CONFIG_FILE)})`);
+        if (back !== cfgText) {
+          throw new UserError('CONFIG_VERIFY', `${CONFIG_FILE} read back from the board differs from what was written (${typeof back === 'string' ? back.length : 0} of ${cfgText.length} B)`, {
+            hint: 'run provision again; if it repeats, the flash or the serial link is failing',
+          });
+        }
       }
-    }
-
-    go('record');
-    let action: ProvisionAction;
-    if (plan) {
-      addPlannedDevice(reg, plan, identity, { action: 'provision.ok', detail: { port: o.port, board: board.id, modem: board.modem.model, imei: identity.imei, iccid: identity.iccid, imsi: identity.imsi, keyVersion: cfg.kv } });
-      action = 'provisioned';
-    } else {
-      const changed = updateDeviceIdentity(reg, target.id, identity);
-      action = cfgSame && changed.length === 0 ? 'unchanged' : 'repaired';
-      reg.appendLog({ action: 'provision.verify', fleet: target.fleet, device: target.id, detail: { port: o.port, result: action, actions } });
+      go('record');
+      if (!plan) {
+        const changed = updateDeviceIdentity(reg, target.id, identity);
+        action = cfgSame && changed.length === 0 ? 'unchanged' : 'repaired';
+        reg.appendLog({ action: 'provision.verify', fleet: target.fleet, device: target.id, detail: { port: o.port, result: action, actions } });
+        break;
+      }
+      try {
+        addPlannedDevice(reg, plan, identity, { action: 'provision.ok', detail: { port: o.port, board: board.id, modem: board.modem.model, imei: identity.imei, iccid: identity.iccid, imsi: identity.imsi, keyVersion: cfg.kv } });
+        break;
+      } catch (e) {
+        const raced = isUserError(e) && (e.code === 'DUPLICATE_KID' || (e.code === 'DUPLICATE_DEVICE' && o.id === undefined));
+        if (!raced || attempt >= MAX_PLANS) throw e;
+        plan = planDevice(reg, plan.fleet, o.id);
+        target = plannedAsDevice(reg, plan, identity);
+        deviceId = target.id;
+        cfg = configFor(target);
+        cfgText = JSON.stringify(cfg);
+        actions[0] = `${newDevice(plan)} (planned again: another run recorded the first plan's kid meanwhile)`;
+      }
     }
     rollback = undefined; // recorded: the board's config and the registry agree from here on
 
