@@ -22,10 +22,14 @@ export function formatPosition(p: SourcePosition): string {
 export class BundleSourceMap {
   private readonly map: TraceMap;
 
-  /** map: the JSON text or object; mapPath: where it lives (sources are relative to it). */
+  /**
+   * map: the JSON text or object; mapPath: where it lives (sources are relative to it); cwd: what
+   * reported paths are relative to (default the process's working directory).
+   */
   constructor(
     map: string | object,
     private readonly mapPath?: string,
+    private readonly cwd: string = process.cwd(),
   ) {
     this.map = new TraceMap((typeof map === 'string' ? JSON.parse(map) : map) as never);
   }
@@ -39,7 +43,7 @@ export class BundleSourceMap {
     if (file.startsWith('file://')) file = new URL(file).pathname;
     if (this.mapPath && !isAbsolute(file)) file = resolve(dirname(this.mapPath), file);
     if (isAbsolute(file)) {
-      const rel = relative(process.cwd(), file);
+      const rel = relative(this.cwd, file);
       file = rel.startsWith('..') ? file : rel;
     }
     return { file: file.split('\\').join('/'), line: o.line, column: o.column + 1 };

@@ -23,7 +23,8 @@ import { checkAst, parseScript, type Finding } from './check.ts';
 import { hoistPlugin } from './hoist.ts';
 import { ESPRUINO_REQUIRE, LOWER_ASSUMPTIONS, lowerPlugins } from './lower.ts';
 import { ruleById } from './rules.ts';
-import { chainMaps, formatPosition, originalPosition, type RawMap } from './sourcemap.ts';
+import { chainMaps, type RawMap } from './sourcemap.ts';
+import { BundleSourceMap, formatPosition } from '../../../sim/engine/sourcemap.ts';
 import { validateSubset } from './subset.ts';
 import type { Board } from '../../../boards/schema.ts';
 
@@ -218,7 +219,7 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
   const ast = parseScript(js1, outfile);
   const findings = checkAst(ast);
   if (findings.length) {
-    const diags = findings.map((f) => toDiagnostic(f, map1, outDir, cwd));
+    const diags = findings.map((f) => toDiagnostic(f, map1, outfile, cwd));
     throw new BuildError(diags, `${relative(cwd, entry.entryFile)}: ${findings.length} construct(s) Espruino 2v29 cannot run:`);
   }
 
@@ -267,13 +268,13 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
   const check = validateSubset(code, outfile);
   if (check.violations.length || check.findings.length) {
     const diags: BuildDiagnostic[] = [
-      ...check.violations.map((x) => ({ rule: 'subset', message: `internal: the output still contains ${x.what}`, where: formatPosition(originalPosition(finalMap, x.line, x.column, outDir, cwd), `${basename(outfile)}:${x.line}:${x.column + 1}`) })),
-      ...check.findings.map((f) => toDiagnostic(f, finalMap, outDir, cwd)),
+      ...check.violations.map((x) => ({ rule: 'subset', message: `internal: the output still contains ${x.what}`, where: where(finalMap, x.line, x.column, outfile, cwd) })),
+      ...check.findings.map((f) => toDiagnostic(f, finalMap, outfile, cwd)),
     ];
     throw new BuildError(diags, `internal error: the Espruino compat pass left unsupported code (please report this with the source):`);
   }
 
-  const size = sizeReport(code, bundled.metafile, outfile, cwd);
+  const size = sizeReport(code, bundled.metafile, cwd);
   const mapJson = JSON.stringify(finalMap);
   const mapPath = `${outfile}.map`;
   if (opts.write !== false) {
@@ -284,12 +285,17 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
   return { name: entry.name, entry: entry.entryFile, board, bundlePath: outfile, mapPath, code, map: mapJson, size };
 }
 
-function toDiagnostic(f: Finding, map: RawMap, mapDir: string, cwd: string): BuildDiagnostic {
-  const pos = originalPosition(map, f.line, f.column, mapDir, cwd);
-  return { rule: f.rule, message: f.message, hint: f.hint || ruleById(f.rule).hint, where: formatPosition(pos, `bundle:${f.line}:${f.column + 1}`) };
+/** file:line:col in the TypeScript source of a (1-based line, 0-based column) bundle position. */
+function where(map: RawMap, line: number, column: number, outfile: string, cwd: string): string {
+  const pos = new BundleSourceMap(map, `${outfile}.map`, cwd).resolve(line, column + 1);
+  return pos ? formatPosition(pos) : `bundle:${line}:${column + 1}`;
 }
 
-function sizeReport(code: string, meta: esbuild.Metafile, outfile: string, cwd: string): SizeReport {
+function toDiagnostic(f: Finding, map: RawMap, outfile: string, cwd: string): BuildDiagnostic {
+  return { rule: f.rule, message: f.message, hint: f.hint || ruleById(f.rule).hint, where: where(map, f.line, f.column, outfile, cwd) };
+}
+
+function sizeReport(code: string, meta: esbuild.Metafile, cwd: string): SizeReport {
   const out = Object.entries(meta.outputs).find(([p]) => p.endsWith('.js'));
   const modules: ModuleSize[] = out
     ? Object.entries(out[1].inputs)
@@ -297,7 +303,6 @@ function sizeReport(code: string, meta: esbuild.Metafile, outfile: string, cwd: 
         .filter((m) => m.bytes > 0)
         .sort((a, b) => b.bytes - a.bytes)
     : [];
-  void outfile;
   return { rawBytes: Buffer.byteLength(code), gzipBytes: gzipSync(code, { level: 9 }).length, modules };
 }
 
