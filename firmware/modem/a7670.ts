@@ -24,8 +24,8 @@
  * tenths of a dB as in the SIM7600 manual; a 3 s PWRKEY pulse switches a running module off.
  * Espruino subset only (runs on the device).
  */
-import { ChatScript, ChatStep, ModemError, bytesToStr, modemError, parseArgs, strToBytes } from './chat.ts';
-import { INIT_STEPS, Registration, STEP_CCLK, STEP_CGSN, STEP_CIMI, STEP_CSQ, Signal, parseCclk, parseCsq, pickDigits } from './3gpp.ts';
+import { ChatScript, ChatStep, ModemError, bytesToStr, modemError, parseArgs } from './chat.ts';
+import { INIT_STEPS, Registration, STEP_CGSN, STEP_CIMI, STEP_CSQ, Signal, parseCsq } from './3gpp.ts';
 import { Capabilities, CellularModem, Identity, ModemDriver, ModemOptions, PinSpec } from './common.ts';
 
 export var A7670_CAPS: Capabilities = {
@@ -160,8 +160,6 @@ export interface A7670Options extends ModemOptions {
 
 export class A7670 extends ModemDriver implements CellularModem {
   declare variant: string;
-  declare reading: boolean;
-  declare readAgain: boolean;
   declare netOpen: boolean;
   declare remote: { host: string; port: number } | null;
   declare localPort: number;
@@ -173,8 +171,6 @@ export class A7670 extends ModemDriver implements CellularModem {
     super(variant, A7670_CAPS, opts, A7670_TIMING.noResponseMs);
     var self = this;
     this.variant = variant;
-    this.reading = false;
-    this.readAgain = false;
     this.netOpen = false;
     this.remote = null;
     this.localPort = opts.localPort || DEFAULT_LOCAL_PORT;
@@ -218,31 +214,7 @@ export class A7670 extends ModemDriver implements CellularModem {
 
   /** Reads with AT+CIPRXGET=2 until a read returns no bytes (manual receive mode). */
   readAll(socket: number): void {
-    var self = this;
-    if (this.reading) {
-      this.readAgain = true;
-      return;
-    }
-    this.reading = true;
-    this.readAgain = false;
-    function loop() {
-      self.chat.command('AT+CIPRXGET=2,' + socket + ',' + READ_MAX, { timeoutMs: 5000, binary: { prefix: '+CIPRXGET: 2,', sep: '\r\n', lenField: 2 }, expect: ['+CIPRXGET: 2,'] }).then(
-        function (r) {
-          if (r.data !== undefined && r.data.length) {
-            self.deliver(strToBytes(r.data));
-            loop();
-          } else if (self.readAgain) {
-            self.readAgain = false;
-            loop();
-          } else self.reading = false;
-        },
-        function (e: ModemError) {
-          self.reading = false;
-          self.emit({ type: 'error', detail: e.message });
-        },
-      );
-    }
-    loop();
+    this.readUntilEmpty('AT+CIPRXGET=2,' + socket + ',' + READ_MAX, { prefix: '+CIPRXGET: 2,', sep: '\r\n', lenField: 2 });
   }
 
   /** Supply on (if switched), then PWRKEY 100 ms unless the module already answers; waits for `*ATREADY`. */
@@ -445,16 +417,9 @@ export class A7670 extends ModemDriver implements CellularModem {
   }
 
   identity(): Promise<Identity> {
-    return this.run(A7670_IDENTITY).then(function (r) {
-      return { imei: pickDigits(r.imei.lines, 'IMEI'), imsi: pickDigits(r.imsi.lines, 'IMSI'), iccid: pickDigits(r.iccid.lines, 'ICCID') };
-    });
+    return this.identityFrom(A7670_IDENTITY);
   }
 
-  networkTime(): Promise<number | null> {
-    return this.step(STEP_CCLK).then(function (r) {
-      return r.lines.length ? parseCclk(r.lines[0]) : null;
-    });
-  }
 
   /** AT+CSCLK=1, then DTR inactive (high): the module sleeps when idle. Needs the DTR (wake) line. */
   sleep(): Promise<void> {

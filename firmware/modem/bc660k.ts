@@ -10,7 +10,7 @@
  * so powerOff() enables deep sleep and releases the connection. Espruino subset only.
  */
 import { ChatScript, ChatStep, ModemError, fromHex, modemError, parseArgs, toHex } from './chat.ts';
-import { INIT_STEPS, Registration, STEP_CEREG4, STEP_CEREG_READ, STEP_CCLK, STEP_CIMI, STEP_CSQ, Signal, edrxStep, parseCclk,  parseCsq, pickDigits, psmStep } from './3gpp.ts';
+import { INIT_STEPS, Registration, STEP_CEREG4, STEP_CEREG_READ, STEP_CIMI, STEP_CSQ, Signal, edrxStep,  parseCsq, psmStep } from './3gpp.ts';
 import { Capabilities, CellularModem, Identity, ModemDriver, ModemOptions } from './common.ts';
 
 export var BC660K_CAPS: Capabilities = {
@@ -252,16 +252,9 @@ export class Bc660k extends ModemDriver implements CellularModem {
   }
 
   identity(): Promise<Identity> {
-    return this.run(BC660K_IDENTITY).then(function (r) {
-      return { imei: pickDigits(r.imei.lines, 'IMEI'), imsi: pickDigits(r.imsi.lines, 'IMSI'), iccid: pickDigits(r.iccid.lines, 'ICCID') };
-    });
+    return this.identityFrom(BC660K_IDENTITY);
   }
 
-  networkTime(): Promise<number | null> {
-    return this.step(STEP_CCLK).then(function (r) {
-      return r.lines.length ? parseCclk(r.lines[0]) : null;
-    });
-  }
 
   /** Allows deep sleep (AT+QSCLK=1); the module enters PSM after the granted active time. */
   sleep(): Promise<void> {

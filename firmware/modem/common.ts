@@ -11,8 +11,8 @@
  * NOT_REGISTERED (attach timed out), SOCKET (socket open/close failed, with the modem's error number),
  * SEND_FAIL, BACKOFF (recover() refused: wait `retryInMs`), NOT_SUPPORTED, BAD_ARG, BAD_RESPONSE, CLOSED.
  */
-import { Chat, ChatSerial, ChatTimers, ChatScript, ChatStep, ModemError, modemError } from './chat.ts';
-import { EdrxGrant, Registration, STEP_CEDRXRDP, STEP_CEREG_READ, STEP_CFUN1, Signal, parseCedrxrdp, parseCereg, parseCeregLines, syncSteps } from './3gpp.ts';
+import { Chat, ChatSerial, ChatTimers, ChatScript, ChatStep, ModemError, modemError, strToBytes } from './chat.ts';
+import { EdrxGrant, Registration, STEP_CCLK, STEP_CEDRXRDP, STEP_CEREG_READ, STEP_CFUN1, Signal, parseCclk, parseCedrxrdp, parseCereg, parseCeregLines, pickDigits, syncSteps } from './3gpp.ts';
 
 /** Capabilities as data, for the node runtime, the CLI and the simulator. */
 export interface Capabilities {
@@ -171,6 +171,9 @@ export class ModemDriver {
   declare rxWaiters: ((d: Uint8Array | null) => void)[];
   declare listeners: ((ev: ModemEvent) => void)[];
   declare regWaiters: ((r: Registration) => void)[];
+  /** readUntilEmpty() state: a read loop is running / another pass was asked for. */
+  declare reading: boolean;
+  declare readAgain: boolean;
 
   constructor(model: string, caps: Capabilities, opts: ModemOptions, noResponseMs: number) {
     var g: any = globalThis;
@@ -193,6 +196,8 @@ export class ModemDriver {
     this.policy = new RecoveryPolicy((opts.recovery && opts.recovery.backoffMs) || DEFAULT_BACKOFF_MS, opts.recovery && opts.recovery.healthyResetMs);
     this.noResponseMs = (opts.recovery && opts.recovery.noResponseMs) || noResponseMs;
     this.rxQueue = [];
+    this.reading = false;
+    this.readAgain = false;
     this.rxWaiters = [];
     this.listeners = [];
     this.regWaiters = [];
@@ -287,6 +292,53 @@ export class ModemDriver {
         throw modemError('NO_RESPONSE', self.model + ' did not answer AT for ' + self.noResponseMs + ' ms (' + e.message + '): call recover()', 'AT');
       },
     );
+  }
+
+  /** Network time from +CCLK (TS 27.007 §8.15), ms since 1970; null until the network has sent it. */
+  networkTime(): Promise<number | null> {
+    return this.step(STEP_CCLK).then(function (r) {
+      return r.lines.length ? parseCclk(r.lines[0]) : null;
+    });
+  }
+
+  /** IMEI, IMSI and ICCID from the model's identity script (its steps are named imei, imsi, iccid). */
+  identityFrom(script: ChatScript): Promise<Identity> {
+    return this.run(script).then(function (r) {
+      return { imei: pickDigits(r.imei.lines, 'IMEI'), imsi: pickDigits(r.imsi.lines, 'IMSI'), iccid: pickDigits(r.iccid.lines, 'ICCID') };
+    });
+  }
+
+  /**
+   * Notify-then-read receive (EC200U AT+QIRD, A7670 AT+CIPRXGET=2): reads until a read returns no
+   * bytes, delivering each datagram. One reader at a time; a notification during a read asks for
+   * another pass.
+   */
+  readUntilEmpty(send: string, binary: { prefix: string; sep: string; lenField: number }): void {
+    var self = this;
+    if (this.reading) {
+      this.readAgain = true;
+      return;
+    }
+    this.reading = true;
+    this.readAgain = false;
+    function loop() {
+      self.chat.command(send, { timeoutMs: 5000, binary: binary, expect: [binary.prefix] }).then(
+        function (r) {
+          if (r.data !== undefined && r.data.length) {
+            self.deliver(strToBytes(r.data));
+            loop();
+          } else if (self.readAgain) {
+            self.readAgain = false;
+            loop();
+          } else self.reading = false;
+        },
+        function (e: ModemError) {
+          self.reading = false;
+          self.emit({ type: 'error', detail: e.message });
+        },
+      );
+    }
+    loop();
   }
 
   /**

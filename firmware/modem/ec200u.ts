@@ -24,8 +24,8 @@
  * EC2x family, QSCLK/DTR sleep as on other Quectel LTE modules.
  * Espruino subset only (runs on the device).
  */
-import { ChatScript, ChatStep, ModemError, bytesToStr, modemError, parseArgs, strToBytes } from './chat.ts';
-import { INIT_STEPS, Registration, STEP_CCLK, STEP_CGSN, STEP_CIMI, STEP_CSQ, Signal, parseCclk, parseCsq, pickDigits } from './3gpp.ts';
+import { ChatScript, ChatStep, ModemError, bytesToStr, modemError, parseArgs } from './chat.ts';
+import { INIT_STEPS, Registration, STEP_CGSN, STEP_CIMI, STEP_CSQ, Signal, parseCsq } from './3gpp.ts';
 import { Capabilities, CellularModem, Identity, ModemDriver, ModemOptions } from './common.ts';
 
 export var EC200U_CAPS: Capabilities = {
@@ -159,9 +159,7 @@ export interface Ec200uOptions extends ModemOptions {
 
 export class Ec200u extends ModemDriver implements CellularModem {
   declare variant: string;
-  declare reading: boolean;
   /** A `recv` URC came while a read loop ran: read again when it ends. */
-  declare readAgain: boolean;
   declare pdpUp: boolean;
 
   constructor(opts: Ec200uOptions) {
@@ -170,8 +168,6 @@ export class Ec200u extends ModemDriver implements CellularModem {
     super(variant, EC200U_CAPS, opts, EC200U_TIMING.noResponseMs);
     var self = this;
     this.variant = variant;
-    this.reading = false;
-    this.readAgain = false;
     this.pdpUp = false;
     this.chat.onUrc('+QIURC:', function (line: string) {
       self.onQiurc(line);
@@ -217,31 +213,7 @@ export class Ec200u extends ModemDriver implements CellularModem {
 
   /** Reads the socket's buffer with AT+QIRD until it reports 0 bytes (buffer access mode). */
   readAll(socket: number): void {
-    var self = this;
-    if (this.reading) {
-      this.readAgain = true;
-      return;
-    }
-    this.reading = true;
-    this.readAgain = false;
-    function loop() {
-      self.chat.command('AT+QIRD=' + socket + ',' + READ_MAX, { timeoutMs: 5000, binary: { prefix: '+QIRD:', sep: '\r\n', lenField: 0 }, expect: ['+QIRD:'] }).then(
-        function (r) {
-          if (r.data !== undefined && r.data.length) {
-            self.deliver(strToBytes(r.data));
-            loop();
-          } else if (self.readAgain) {
-            self.readAgain = false;
-            loop();
-          } else self.reading = false;
-        },
-        function (e: ModemError) {
-          self.reading = false;
-          self.emit({ type: 'error', detail: e.message });
-        },
-      );
-    }
-    loop();
+    this.readUntilEmpty('AT+QIRD=' + socket + ',' + READ_MAX, { prefix: '+QIRD:', sep: '\r\n', lenField: 0 });
   }
 
   /**
@@ -492,16 +464,9 @@ export class Ec200u extends ModemDriver implements CellularModem {
   }
 
   identity(): Promise<Identity> {
-    return this.run(EC200U_IDENTITY).then(function (r) {
-      return { imei: pickDigits(r.imei.lines, 'IMEI'), imsi: pickDigits(r.imsi.lines, 'IMSI'), iccid: pickDigits(r.iccid.lines, 'ICCID') };
-    });
+    return this.identityFrom(EC200U_IDENTITY);
   }
 
-  networkTime(): Promise<number | null> {
-    return this.step(STEP_CCLK).then(function (r) {
-      return r.lines.length ? parseCclk(r.lines[0]) : null;
-    });
-  }
 
   /** AT+QSCLK=1 and DTR inactive (if wired): the module sleeps when idle (assumption, see top). */
   sleep(): Promise<void> {

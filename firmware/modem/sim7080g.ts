@@ -9,7 +9,7 @@
  * Espruino subset only.
  */
 import { ChatScript, ChatStep, ModemError, bytesToStr, modemError, parseArgs, strToBytes } from './chat.ts';
-import { INIT_STEPS, Registration, STEP_CCLK, STEP_CEREG4, STEP_CEREG_READ, STEP_CESQ, STEP_CGSN, STEP_CIMI, STEP_CSQ, Signal, edrxStep, parseCclk,  parseCesq, parseCsq, pickDigits, psmStep } from './3gpp.ts';
+import { INIT_STEPS, Registration, STEP_CEREG4, STEP_CEREG_READ, STEP_CESQ, STEP_CGSN, STEP_CIMI, STEP_CSQ, Signal, edrxStep,  parseCesq, parseCsq, psmStep } from './3gpp.ts';
 import { Capabilities, CellularModem, Identity, ModemDriver, ModemOptions } from './common.ts';
 
 export var SIM7080G_CAPS: Capabilities = {
@@ -284,16 +284,9 @@ export class Sim7080g extends ModemDriver implements CellularModem {
   }
 
   identity(): Promise<Identity> {
-    return this.run(SIM7080G_IDENTITY).then(function (r) {
-      return { imei: pickDigits(r.imei.lines, 'IMEI'), imsi: pickDigits(r.imsi.lines, 'IMSI'), iccid: pickDigits(r.iccid.lines, 'ICCID') };
-    });
+    return this.identityFrom(SIM7080G_IDENTITY);
   }
 
-  networkTime(): Promise<number | null> {
-    return this.step(STEP_CCLK).then(function (r) {
-      return r.lines.length ? parseCclk(r.lines[0]) : null;
-    });
-  }
 
   /** AT+CSCLK=1 and DTR inactive: the module sleeps when idle and enters PSM after the active time. */
   sleep(): Promise<void> {
