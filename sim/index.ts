@@ -36,9 +36,9 @@ export type { FirmwareError } from './engine/world.ts';
 export { BundleSourceMap } from './engine/sourcemap.ts';
 export { parseDuration } from './core/duration.ts';
 export { SimFlash } from './storage/flash.ts';
-import { NetworkModel, type NetworkSpec } from './modems/network.ts';
-import { UdpBridge } from './modems/udp.ts';
-import { attachModem, createModel, pinsFromBoard } from './modems/index.ts';
+import type { NetworkSpec } from './modems/network.ts';
+import type { UdpBridge } from './modems/udp.ts';
+import { wireBoardModem } from './modems/index.ts';
 import type { ModemModelBase } from './modems/model-base.ts';
 
 export interface SimulateOptions {
@@ -176,11 +176,8 @@ export async function simulate(opts: SimulateOptions): Promise<SimResult> {
     wireDevices(sb, { sensors: opts.sensors, baseDir: opts.baseDir ?? (opts.bundlePath ? dirname(resolve(opts.bundlePath)) : process.cwd()) });
     if (opts.inputs) scheduleInputs(sb, opts.inputs);
     if (opts.network !== false && board.modem) {
-      const net = new NetworkModel(sb.ctx.rng.fork('network'), opts.network ?? 'good');
-      udp = new UdpBridge(sb.ctx, net);
       // The network's clock agrees with the simulation's wall clock at start (the board's RTC may not).
-      model = createModel(board.modem.model, { ctx: sb.ctx, network: net, udp, pins: pinsFromBoard(board.modem), networkEpochMs: startTime });
-      attachModem(model, board.modem, { uart: sb.uart(board.modem.uart.serial), gpio: sb.gpio });
+      ({ model, udp } = wireBoardModem(sb, board.modem, opts.network ?? 'good', startTime));
     }
     opts.peers?.(sb, sb.ctx);
     sb.installBootCode(bundle.code, bundle.filename, bundle.map);

@@ -33,6 +33,20 @@ export const encodeT3412 = (s: number | null) => encodeTimer(s, T3_SECONDS);
 export const encodeT3324 = (s: number | null) => encodeTimer(s, T2_SECONDS);
 
 /** Epoch of the network clock at virtual time 0 (+CCLK): 2026-01-01T00:00:00Z. */
+/** Appends the Luhn check digit (ISO/IEC 7812) to a digit string. */
+export function withLuhn(body: string): string {
+  let sum = 0;
+  for (let i = 0; i < body.length; i++) {
+    let d = Number(body[body.length - 1 - i]);
+    if (i % 2 === 0) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return body + String((10 - (sum % 10)) % 10);
+}
+
 export const NETWORK_EPOCH_MS = 1767225600000;
 
 export interface CellularSpec extends ModelSpec {
@@ -68,7 +82,8 @@ export abstract class CellularModel extends ModemModelBase {
     super(spec, opts);
     const r = opts.ctx.rng.fork(`${spec.name}-identity`);
     const digits = (n: number) => Array.from({ length: n }, () => String(r.int(10))).join('');
-    this.imei = '86' + digits(13);
+    // 14 digits (TAC + serial) + the Luhn check digit (3GPP TS 23.003 §6.2.1, Annex B)
+    this.imei = withLuhn('86' + digits(12));
     this.imsi = '00101' + digits(10); // MCC 001 / MNC 01: the 3GPP test network (TS 23.003)
     this.iccid = '8988' + digits(16);
     this.tac = r.int(0x10000).toString(16).toUpperCase().padStart(4, '0');

@@ -13,13 +13,14 @@
  * while `udp.inFlight() > 0` (contract in udp.ts), and `udp.close()` at the end.
  */
 import type { ModemDef } from '../../boards/schema.ts';
-import type { PinListener, UartPeer } from '../core/types.ts';
+import type { PinListener, SimContext, UartPeer } from '../core/types.ts';
+import { NetworkModel, type NetworkSpec } from './network.ts';
+import { UdpBridge } from './udp.ts';
 import { Bc660kModel } from './bc660k.ts';
 import type { ModelOptions, ModelPins, ModemModelBase } from './model-base.ts';
 import { Sim7080gModel } from './sim7080g.ts';
 import { Ec200uModel } from './ec200u.ts';
 import { A7670Model } from './a7670.ts';
-import type { UdpBridge } from './udp.ts';
 
 export type ModelFactory = (opts: ModelOptions & { udp: UdpBridge }) => ModemModelBase;
 
@@ -63,4 +64,28 @@ export function attachModem(
 ): void {
   io.uart.attach(model);
   for (const line of [def.pwrkey, def.reset, def.wake, def.powerEnable]) if (line) io.gpio.addListener(line.pin, model);
+}
+
+/** A board's modem model wired up, with the UDP bridge its sockets use (close it at the end). */
+export interface WiredModem {
+  model: ModemModelBase;
+  udp: UdpBridge;
+}
+
+/**
+ * Everything a simulated board needs for its modem, in one place (simulate(), the pty board used for
+ * provisioning): the seeded network model, the UDP bridge, the model for `def.model`, wired to the
+ * modem UART and control pins. `networkEpochMs`: the network clock (+CCLK) at virtual time 0.
+ */
+export function wireBoardModem(
+  io: { ctx: SimContext; uart(name: string): { attach(peer: UartPeer): void }; gpio: { addListener(pin: string, l: PinListener): void } },
+  def: ModemDef,
+  network: NetworkSpec,
+  networkEpochMs?: number,
+): WiredModem {
+  const net = new NetworkModel(io.ctx.rng.fork('network'), network);
+  const udp = new UdpBridge(io.ctx, net);
+  const model = createModel(def.model, { ctx: io.ctx, network: net, udp, pins: pinsFromBoard(def), networkEpochMs });
+  attachModem(model, def, { uart: io.uart(def.uart.serial), gpio: io.gpio });
+  return { model, udp };
 }

@@ -2,7 +2,8 @@
  * `sensornode sim-serve --board <id> [--app dist/x.js] [--seed N] [--speed F] [--realtime] [--console]`
  * Runs a simulated board on a pseudo-terminal that speaks the Espruino REPL and prints its device path
  * (`board devkitc-bc660k on /dev/pts/4`). Serial tools — EspruinoTools, screen, the provisioning
- * commands — use that path as if it were the board's USB-serial port. Runs until Ctrl-C / SIGTERM.
+ * commands — use that path as if it were the board's USB-serial port. The board's modem model is on its
+ * modem UART (factory checks answer AT, SIM, IMEI…). Runs until Ctrl-C / SIGTERM.
  *
  * `sim <target>` (sim.ts) owns the `sim` command name; `serveSubcommand` below is the same command
  * as `sim serve`, for sim.ts to nest in its builder (`y.command(serveSubcommand)`).
@@ -10,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { serveBoard } from '../../sim/serve.ts';
+import { serveWithModem } from '../lib/provision/sim-board.ts';
 import { UserError } from '../lib/errors.ts';
 import { parseSensorArgs } from '../lib/sim-run.ts';
 
@@ -23,6 +24,7 @@ interface Args {
   console?: boolean;
   trace?: string;
   sensor?: string[];
+  network: string;
 }
 
 function builder(y: Argv): Argv<Args> {
@@ -31,6 +33,7 @@ function builder(y: Argv): Argv<Args> {
     .option('app', { type: 'string', describe: 'Built bundle (.js) or app directory to install as .bootcde and boot' })
     .option('seed', { type: 'number', describe: 'Seed for sensor values and Math.random' })
     .option('speed', { type: 'number', default: 1, describe: 'Virtual time per wall-clock time while the MCU is awake' })
+    .option('network', { type: 'string', default: 'good', choices: ['good', 'poor', 'flaky', 'none'], describe: "The cell network the board's modem model sees ('none': no modem model, its UART stays silent)" })
     .option('realtime', { type: 'boolean', describe: 'Let deep sleep last its real length (default: the board wakes at once, its UART is off while asleep)' })
     .option('console', { type: 'boolean', describe: 'Also show what the board sends on the pty' })
     .option('trace', { type: 'string', describe: 'Write every simulator event as JSON lines to this file' })
@@ -44,8 +47,9 @@ async function handler(a: Args): Promise<void> {
   if (!(a.speed > 0)) throw new UserError('SIM_SPEED', `--speed ${a.speed}: must be a positive number`);
   let served;
   try {
-    served = await serveBoard({
+    served = await serveWithModem({
       board: a.board,
+      network: a.network === 'none' ? false : (a.network as 'good'),
       app: a.app,
       seed: a.seed,
       speed: a.speed,

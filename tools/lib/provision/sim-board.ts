@@ -1,14 +1,14 @@
 /**
  * A simulated board on a pty WITH its modem: serveBoard (sim/serve.ts) plus the board's modem model on
- * the modem UART and control pins, wired as simulate() does it (sim/index.ts: NetworkModel, UdpBridge,
- * createModel, attachModem, pinsFromBoard). The batch's `sim` rows and the tests provision these
+ * the modem UART and control pins, wired as simulate() does it (sim/modems/index.ts wireBoardModem).
+ * `sensornode sim serve` serves these too. The batch's `sim` rows and the tests provision these
  * through the same serial code path as a real board.
  */
 import type { Board } from '../../../boards/schema.ts';
 import { serveBoard, type ServedBoard, type ServeOptions } from '../../../sim/serve.ts';
-import { NetworkModel, type NetworkSpec } from '../../../sim/modems/network.ts';
-import { UdpBridge } from '../../../sim/modems/udp.ts';
-import { attachModem, createModel, pinsFromBoard } from '../../../sim/modems/index.ts';
+import type { NetworkSpec } from '../../../sim/modems/network.ts';
+import type { UdpBridge } from '../../../sim/modems/udp.ts';
+import { wireBoardModem } from '../../../sim/modems/index.ts';
 import type { ModemModelBase } from '../../../sim/modems/model-base.ts';
 import { loadBoard } from '../boards.ts';
 
@@ -30,12 +30,9 @@ export async function serveWithModem(o: ServeWithModemOptions): Promise<SimBoard
   const served = await serveBoard({
     ...o,
     board,
-    peers: (sb, ctx) => {
+    peers: (sb) => {
       if (o.network === false || !board.modem) return;
-      const net = new NetworkModel(ctx.rng.fork('network'), o.network ?? 'good');
-      udp = new UdpBridge(ctx, net);
-      model = createModel(board.modem.model, { ctx, network: net, udp, pins: pinsFromBoard(board.modem) });
-      attachModem(model, board.modem, { uart: sb.uart(board.modem.uart.serial), gpio: sb.gpio });
+      ({ model, udp } = wireBoardModem(sb, board.modem, o.network ?? 'good'));
     },
   });
   return {
