@@ -104,6 +104,7 @@ interface EspruinoGlobal {
   Core: {
     Serial: {
       devices: SerialDevice[];
+      getPorts(cb: (ports: unknown[], shouldCallAgain: boolean) => void): void;
       open(port: string, connected: (status: unknown) => void, disconnected: () => void): void;
       close(): void;
       isConnected(): boolean;
@@ -354,6 +355,9 @@ async function openConnection(port: string, baud: number, timeoutMs: number, s: 
     E.Core.Serial.startListening((data: ArrayBuffer | string) => {
       s.rx += typeof data === 'string' ? data : Buffer.from(new Uint8Array(data)).toString('latin1');
     });
+    // EspruinoTools only opens ports from its last port listing: list again now (our device lists the
+    // session's port), or it waits 500 ms, logs "not found - checking ports again", and lists then.
+    await new Promise<void>((res) => E.Core.Serial.getPorts(() => res()));
     const opened = new Promise<void>((res, rej) => {
       E.Core.Serial.open(
         port,
