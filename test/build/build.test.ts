@@ -129,3 +129,19 @@ describe('Espruino built-in modules', () => {
     expect(out).toEqual(['function function']);
   });
 });
+
+describe('app.json', () => {
+  it('gives the default board; a malformed file is one clear error naming it', async () => {
+    const { writeApp } = await import('./helpers.ts');
+    const { writeFileSync } = await import('node:fs');
+    const dir = writeApp(`import board from 'sensornode:board';\nconsole.log(board.id);\n`);
+    writeFileSync(join(dir, 'app.json'), '{ "board": "devkitc-bc660k" }');
+    const r = await buildApp({ entry: dir, outDir: join(dir, 'dist'), cwd: dir });
+    expect(r.board?.id).toBe('devkitc-bc660k');
+    expect(runScript(r.code)).toBe('devkitc-bc660k');
+    writeFileSync(join(dir, 'app.json'), '{ "board": 7 }');
+    await expect(buildApp({ entry: dir, outDir: join(dir, 'dist'), cwd: dir })).rejects.toThrow(/app\.json: "board" must be a board id/);
+    writeFileSync(join(dir, 'app.json'), '{ board: ');
+    await expect(buildApp({ entry: dir, outDir: join(dir, 'dist'), cwd: dir })).rejects.toThrow(/app\.json: not valid JSON/);
+  });
+});

@@ -3,8 +3,6 @@
  * simulated device into a registry (the same `sn.cfg` a real board gets), read back what the firmware
  * sampled from its console, and compare it with what the ingest stored.
  */
-import { readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Board } from '../../boards/schema.ts';
 import { SimFlash } from '../../sim/storage/flash.ts';
 import { EspruinoStorage } from '../../sim/storage/storage.ts';
@@ -17,12 +15,6 @@ export interface SimDevice {
   config: ConfigFile;
   /** The board's flash with sn.cfg written, ready for simulate({ flash }). */
   flash: SimFlash;
-}
-
-/** Reads <app>/app.json (board, sampleS, uplinkS) if there is one. */
-export function readAppJson(appDir: string): { board?: string; sampleS?: number; uplinkS?: number } | undefined {
-  const p = join(appDir, 'app.json');
-  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as { board?: string }) : undefined;
 }
 
 /** Registers a new device in `fleet` and writes its config into a fresh flash for `board`. */

@@ -2,11 +2,12 @@
  * CLI glue for `sensornode sim`: turns command-line options into simulate() options (target kind,
  * sensor specs, board from app.json) and formats the result as a short summary or JSON.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { extname, join, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
 import { simulate, type SimResult, type SimulateOptions } from '../../sim/index.ts';
 import { parseDuration } from '../../sim/core/duration.ts';
 import { UserError } from './errors.ts';
+import { readAppJson } from './app-json.ts';
 
 export interface SimCliOptions {
   target: string;
@@ -33,15 +34,7 @@ export function parseSensorArgs(list: string[] | undefined): Record<string, stri
 }
 
 function boardFromAppJson(target: string): string | undefined {
-  const dir = existsSync(target) && statSync(target).isDirectory() ? target : undefined;
-  const f = dir ? join(dir, 'app.json') : undefined;
-  if (!f || !existsSync(f)) return undefined;
-  try {
-    const j = JSON.parse(readFileSync(f, 'utf8')) as { board?: unknown };
-    return typeof j.board === 'string' ? j.board : undefined;
-  } catch {
-    return undefined;
-  }
+  return existsSync(target) && statSync(target).isDirectory() ? readAppJson(target)?.board : undefined;
 }
 
 export function toSimulateOptions(o: SimCliOptions): SimulateOptions {

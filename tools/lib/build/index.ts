@@ -15,10 +15,11 @@
  */
 import * as esbuild from 'esbuild';
 import babel from '@babel/core';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { UserError } from '../errors.ts';
+import { readAppJson } from '../app-json.ts';
 import { checkAst, parseScript, type Finding } from './check.ts';
 import { hoistPlugin } from './hoist.ts';
 import { ESPRUINO_REQUIRE, LOWER_ASSUMPTIONS, lowerPlugins } from './lower.ts';
@@ -121,17 +122,7 @@ export function resolveEntry(entry: string, cwd = process.cwd()): ResolvedEntry 
   }
   const base = basename(entryFile, extname(entryFile));
   const name = base === 'main' || base === 'index' ? basename(appDir) : base;
-  let boardFromApp: string | undefined;
-  const appJson = join(appDir, 'app.json');
-  if (existsSync(appJson)) {
-    try {
-      const j = JSON.parse(readFileSync(appJson, 'utf8')) as { board?: unknown };
-      if (typeof j.board === 'string') boardFromApp = j.board;
-    } catch (e) {
-      throw new UserError('BUILD_APP_JSON', `${relative(process.cwd(), appJson)}: not valid JSON (${(e as Error).message})`);
-    }
-  }
-  return { entryFile, name, appDir, boardFromApp };
+  return { entryFile, name, appDir, boardFromApp: readAppJson(appDir)?.board };
 }
 
 async function resolveBoard(board: string | Board | undefined, fromApp: string | undefined): Promise<Board | undefined> {
