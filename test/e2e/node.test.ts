@@ -26,6 +26,8 @@ import { simulate } from '../../sim/index.ts';
 import { EspruinoStorage } from '../../sim/storage/storage.ts';
 import type { Board } from '../../boards/schema.ts';
 import type { NodeState } from '../../firmware/node/state.ts';
+import { encodeCbor } from '../../tools/lib/codec/index.ts';
+import { rotateDevice } from '../../tools/lib/provision/devices.ts';
 
 const ROOT = resolve(__dirname, '../..');
 const HOUR = 3_600_000;
@@ -67,6 +69,8 @@ describe('soil probe → BC660K model → real UDP → ingest → SQLite', () =>
     expect(d).toMatchObject({ duplicated: 0, mismatched: 0, unexpected: 0 });
     expect(st.dr).toBe(0);
     expect(ingest.stats.refused).toEqual({});
+    // flash wear budget: one state write + one queue line per wake; no page erased more than twice a week
+    expect(res.storage.wear.maxErases).toBeLessThanOrEqual(2);
     const rows = reg.listReadings(dev.device.id);
     expect(new Set(rows.map((r) => r.name))).toEqual(new Set(['temp', 'hum', 'soil', 'bat']));
     expect(rows.find((r) => r.name === 'temp')!.unit).toBe('Cel');
@@ -217,6 +221,66 @@ describe('soil probe → BC660K model → real UDP → ingest → SQLite', () =>
       expect(keys.size).toBe(got.length);
       reg.close();
     });
+  });
+
+  it('an authenticated downlink changes the uplink interval; the node applies and persists it', async () => {
+    const { reg } = freshRegistry();
+    const ingest = await startIngest({ listen: 'udp://127.0.0.1:0', registry: reg, log: () => {} });
+    const dev = provisionSimDevice({ reg, fleet: 'farm', board, server: { host: '127.0.0.1', port: ingest.port }, intervals: { sampleS: 900, uplinkS: 3600 } });
+    reg.queueDownlink(dev.device.id, encodeCbor(new Map<string, number>([['uplinkS', 4 * 3600]])));
+    const res = await simulate({ bundlePath: build.bundlePath, board, duration: DAY, seed: 13, flash: dev.flash, startTime: START });
+    await ingest.close();
+    expect(ingest.stats.downlinks).toBe(1);
+    expect(res.console).toMatch(/downlink applied: \{"uplinkS":14400\}/);
+    // the first session carried the downlink; after it, one session every 4 hours instead of every hour
+    const st = deviceState(res.flash);
+    expect(st.nup).toBeGreaterThanOrEqual(6);
+    expect(st.nup).toBeLessThanOrEqual(8);
+    // each 4-hour session sends its 16 samples as 4 messages of 4
+    expect(res.console.split(/\r?\n/).filter((l) => /^sn: uplink #\d+: 4 samples/.test(l)).length).toBeGreaterThanOrEqual(20);
+    expect(new EspruinoStorage(res.flash).readJSON('sn.ov')).toEqual({ uplinkS: 14400 });
+    const d = checkDelivery(reg, dev.device.id, sampledFromConsole(res.console));
+    expect(d).toMatchObject({ duplicated: 0, mismatched: 0, unexpected: 0 });
+    reg.close();
+  });
+
+  it('a key rotation reaches the device by downlink; its messages switch to the new key version, nothing is lost', async () => {
+    const { reg } = freshRegistry();
+    const ingest = await startIngest({ listen: 'udp://127.0.0.1:0', registry: reg, log: () => {} });
+    const dev = provisionSimDevice({ reg, fleet: 'farm', board, server: { host: '127.0.0.1', port: ingest.port }, intervals: { sampleS: 900, uplinkS: 3600 } });
+    const res = await simulate({
+      bundlePath: build.bundlePath,
+      board,
+      duration: 12 * HOUR,
+      seed: 17,
+      flash: dev.flash,
+      startTime: START,
+      peers: (_sb, ctx) => ctx.sched.at(4 * HOUR + 600_000, () => rotateDevice(reg, dev.device.id)),
+    });
+    await ingest.close();
+    expect(res.console).toMatch(/key rotated to version 2/);
+    expect(reg.getDevice(dev.device.id)).toMatchObject({ keyVersion: 2, previousKeyVersion: null });
+    const rows = reg.listReadings(dev.device.id);
+    expect(new Set(rows.map((r) => r.keyVersion))).toEqual(new Set([1, 2]));
+    expect(JSON.parse(new EspruinoStorage(res.flash).read('sn.cfg')!).kv).toBe(2);
+    const d = checkDelivery(reg, dev.device.id, sampledFromConsole(res.console));
+    expect(d).toMatchObject({ duplicated: 0, mismatched: 0, unexpected: 0 });
+    expect(d.notDelivered.length).toBeLessThanOrEqual(16);
+    expect(reg.readLog({ device: dev.device.id }).map((l) => l.action)).toContain('device.key-switched');
+    reg.close();
+  });
+
+  it('a board without a provisioned config says so on its console and sleeps safely (no crash loop)', async () => {
+    const bad = await simulate({ bundlePath: build.bundlePath, board, duration: 3 * HOUR, seed: 1, startTime: START });
+    expect(bad.errors).toEqual([]);
+    expect(bad.console).toMatch(/sn: ERROR no sn\.cfg in Storage: this device is not provisioned\. Provision it/);
+    // one wake per hour (each a 2,147 s chunk + the rest), not a reboot loop
+    expect(bad.boots).toBeLessThanOrEqual(7);
+    const flash = new (await import('../../sim/storage/flash.ts')).SimFlash({ bytes: board.mcu.storage.bytes, pageBytes: board.mcu.storage.pageBytes });
+    new EspruinoStorage(flash).write('sn.cfg', '{"v":1,"id":"x",');
+    const corrupt = await simulate({ bundlePath: build.bundlePath, board, duration: HOUR, seed: 1, flash, startTime: START });
+    expect(corrupt.console).toMatch(/sn: ERROR sn\.cfg is not valid JSON/);
+    expect(corrupt.errors).toEqual([]);
   });
 
   it('a device revoked mid-run is refused (4.03) from its next message and keeps what it could not deliver', async () => {
