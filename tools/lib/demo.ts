@@ -130,6 +130,18 @@ const n = (x: number, d = 0) => x.toLocaleString('en-US', { maximumFractionDigit
 /** UDP + IPv4 headers per datagram: what the radio carries besides the payload (no ROHC assumed). */
 const UDP_IP_OVERHEAD = 28;
 
+/**
+ * A dev board's regulator and USB bridge often draw more than everything else together (DevKitC:
+ * 3.8 mA). What the same firmware would last on a carrier board without that floor is the figure a
+ * user needs to decide on hardware.
+ */
+function whatIfNoBoardFloor(e: DemoReport['sim']['energy']): string[] {
+  const floor = e.components.board?.perDayUAh ?? 0;
+  if (!e.battery || floor <= 0 || floor < 0.5 * e.perDayUAh) return [];
+  const days = (e.battery.capacityMah * 1000) / (e.perDayUAh - floor);
+  return [`  the board's own floor is ${n((100 * floor) / e.perDayUAh)} % of it: without it the same battery lasts ${n(days)} days (${n(days / 365, 1)} years)`];
+}
+
 export function formatDemoReport(r: DemoReport): string {
   const e = r.sim.energy;
   const days = r.days;
@@ -162,6 +174,7 @@ export function formatDemoReport(r: DemoReport): string {
     e.battery
       ? `  battery      ${n(e.battery.capacityMah)} mAh → ${n(e.battery.lifeDays)} days (${n(e.battery.lifeYears, 1)} years) at this rate`
       : '  battery      (the board defines no battery)',
+    ...whatIfNoBoardFloor(e),
     ...(e.unrated.length ? [`  unrated      ${e.unrated.join(', ')} (no current figures in the board file)`] : []),
     '',
     'flash',
