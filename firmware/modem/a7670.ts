@@ -260,27 +260,16 @@ export class A7670 extends ModemDriver implements CellularModem {
       first = this.pulse(pins.pwrkey, A7670_TIMING.pwrkeyOffMs, 'PWRKEY').then(function () {
         return self.pulse(pins.pwrkey, A7670_TIMING.pwrkeyOnMs, 'PWRKEY');
       });
-    return first
-      .then(function () {
+    return this.syncAndInit(
+      first.then(function () {
         return ready;
-      })
-      .then(function () {
-        self.chat.flush();
-        return self.sync();
-      })
-      .then(function () {
-        return self.init();
-      });
+      }),
+    );
   }
 
   /** Echo off, numeric errors, SIM (SIM failure before READY tolerated), CEREG=2, APN of context 1. */
   init(): Promise<void> {
-    var self = this;
-    return this.run(A7670_INIT)
-      .then(function () {
-        if (self.opts.apn !== undefined) return self.step(A7670_APN, { apn: self.opts.apn });
-      })
-      .then(function () {});
+    return this.initWith(A7670_INIT, A7670_APN);
   }
 
   /** CFUN=1, wait for registration (URC or 2 s polling), then the bearer (CGACT, CGATT, NETOPEN). */

@@ -341,6 +341,34 @@ export class ModemDriver {
     loop();
   }
 
+  /** init(): the model's init script, then its APN step when the options name an APN. */
+  initWith(script: ChatScript, apnStep: ChatStep): Promise<void> {
+    var self = this;
+    return this.run(script)
+      .then(function () {
+        if (self.opts.apn !== undefined) return self.step(apnStep, { apn: self.opts.apn });
+      })
+      .then(function () {});
+  }
+
+  /** After a power-up: drop what the boot printed, then sync (AT until OK) and init. */
+  syncAndInit(poweredUp: Promise<any>): Promise<void> {
+    var self = this;
+    return poweredUp
+      .then(function () {
+        self.chat.flush();
+        return self.sync();
+      })
+      .then(function () {
+        return self.init();
+      });
+  }
+
+  /** Implemented by each model: its init dialog. */
+  init(): Promise<void> {
+    return Promise.reject(modemError('NOT_SUPPORTED', this.model + ': no init dialog'));
+  }
+
   /**
    * The attach every model shares (TS 27.007): radio on (AT+CFUN=1), wait for registration, then the
    * model's own bearer step if it has one (PDP context, NETOPEN, CNACT…); resolves with the registration.

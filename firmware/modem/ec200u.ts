@@ -279,24 +279,12 @@ export class Ec200u extends ModemDriver implements CellularModem {
           });
         });
     }
-    return first
-      .then(function () {
-        self.chat.flush();
-        return self.sync();
-      })
-      .then(function () {
-        return self.init();
-      });
+    return this.syncAndInit(first);
   }
 
   /** Echo off, numeric errors, SIM, CEREG=2, then the APN of context 1 (QICSGP). */
   init(): Promise<void> {
-    var self = this;
-    return this.run(EC200U_INIT)
-      .then(function () {
-        if (self.opts.apn !== undefined) return self.step(EC200U_APN, { apn: self.opts.apn });
-      })
-      .then(function () {});
+    return this.initWith(EC200U_INIT, EC200U_APN);
   }
 
   /** CFUN=1, wait for +CEREG registered (URC or 2 s polling), then the PDP context (QIACT ≤ 150 s). */
