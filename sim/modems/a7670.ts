@@ -25,7 +25,7 @@
  * fields in tenths of a dB; bytes sent to a sleeping module are lost; latency 15–50 ms; send airtime
  * 60 ms + 0.05 ms/byte; without `AT+CIPRXGET=1` received data is dropped (direct mode not modelled).
  */
-import { CellularModel } from './cellular.ts';
+import { UartSleepModel } from './uart-sleep.ts';
 import { cme, type ModelOptions, type PinRole } from './model-base.ts';
 import type { BridgeSocket, UdpBridge } from './udp.ts';
 
@@ -38,21 +38,18 @@ interface Sock {
   rx: Uint8Array[];
 }
 
-export class A7670Model extends CellularModel {
+export class A7670Model extends UartSleepModel {
   apn = '';
   pdp = false;
   netOpen = false;
   manualRx = false;
-  csclk = 0;
   cnmp = 2;
   cgregN = 0;
-  dtrActive = false;
   supplied: boolean;
   /** Fault: CGACT fails with `+CGEV: ME PDN DEACT 1` and NETOPEN still reports success. */
   pdnFault = false;
   sockets: (Sock | null)[] = [];
   private readonly udp: UdpBridge;
-  private readonly hasDtr: boolean;
 
   constructor(opts: ModelOptions & { udp: UdpBridge; variant?: 'A7670' | 'A7672' }) {
     super(
@@ -70,7 +67,6 @@ export class A7670Model extends CellularModel {
     );
     this.udp = opts.udp;
     this.supplied = !opts.pins?.powerEnable;
-    this.hasDtr = !!opts.pins?.wake;
     this.install();
   }
 
@@ -81,7 +77,6 @@ export class A7670Model extends CellularModel {
     this.pdp = false;
     this.netOpen = false;
     this.manualRx = false;
-    this.csclk = 0;
     // The recorded log: a SIM toolkit URC shortly before +CPIN: READY.
     this.at(this.spec.bootMs + this.spec.simReadyMs - 200, () => this.emit(['+MSTK: 11, "D00D8103010500820281829902090A"']));
   }
@@ -101,33 +96,11 @@ export class A7670Model extends CellularModel {
 
   protected onLevel(role: PinRole, active: boolean): void {
     if (role === 'powerEnable') this.supplied = active;
-    if (role !== 'wake') return;
-    this.dtrActive = active;
-    if (active && this.life === 'sleep') this.wakeUp('DTR');
-    else if (!active) this.maybeSleep();
+    super.onLevel(role, active);
   }
 
   protected wakeByUart(_text: string): void {
     // UART off while asleep (CSCLK=1, DTR high): the bytes are lost.
-  }
-
-  private wakeUp(why: string): void {
-    this.life = 'on';
-    this.setPower('idle');
-    this.ctx.trace.emit('modem', { model: this.spec.name, event: 'wake', why });
-  }
-
-  private maybeSleep(): void {
-    if (this.life === 'on' && this.csclk === 1 && (!this.hasDtr || !this.dtrActive) && this.power === 'idle') {
-      this.life = 'sleep';
-      this.setPower('sleep');
-      this.ctx.trace.emit('modem', { model: this.spec.name, event: 'sleep' });
-    }
-  }
-
-  private activity(airtimeMs: number): void {
-    if (this.life === 'sleep') this.wakeUp('radio');
-    this.radio(airtimeMs, false, () => this.maybeSleep());
   }
 
   protected onRegistered(): void {
@@ -288,10 +261,10 @@ export class A7670Model extends CellularModel {
       r.after(100, `+CIPCLOSE: ${id},0`);
     };
     h['+CSCLK'] = (c, r) => {
-      if (c.kind === 'read') return void r.line(`+CSCLK: ${this.csclk}`);
+      if (c.kind === 'read') return void r.line(`+CSCLK: ${this.sclk}`);
       const v = Number(c.args[0]);
       if (v !== 0 && v !== 1 && v !== 2) cme(50);
-      this.csclk = v;
+      this.sclk = v;
       this.at(50, () => this.maybeSleep());
     };
     h['+CPSI'] = (_c, r) => {

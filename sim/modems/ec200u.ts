@@ -20,7 +20,7 @@
  * Faults beyond the base's: `qiactMs` (QIACT duration, e.g. > 150 s), `pdpDeact()` (network drops the
  * context).
  */
-import { CellularModel } from './cellular.ts';
+import { UartSleepModel } from './uart-sleep.ts';
 import { cme, type ModelOptions, type PinRole } from './model-base.ts';
 import type { BridgeSocket, UdpBridge } from './udp.ts';
 
@@ -43,17 +43,14 @@ const ERROR_TEXT: Record<number, string> = {
   570: 'PDP context broken down',
 };
 
-export class Ec200uModel extends CellularModel {
+export class Ec200uModel extends UartSleepModel {
   apn = '';
   pdp = false;
-  qsclk = 0;
-  dtrActive = false;
   lastError = 0;
   /** Fault: QIACT processing time (ms); undefined = 1–3 s drawn per call. */
   qiactMs: number | undefined;
   sockets: (Sock | null)[] = [];
   private readonly udp: UdpBridge;
-  private readonly hasDtr: boolean;
 
   constructor(opts: ModelOptions & { udp: UdpBridge; variant?: 'EC200U' | 'EG915U' | 'EC800N' }) {
     super(
@@ -70,7 +67,6 @@ export class Ec200uModel extends CellularModel {
       opts,
     );
     this.udp = opts.udp;
-    this.hasDtr = !!opts.pins?.wake;
     this.install();
   }
 
@@ -78,7 +74,6 @@ export class Ec200uModel extends CellularModel {
     super.resetState();
     this.closeAll();
     this.pdp = false;
-    this.qsclk = 0;
     this.lastError = 0;
   }
 
@@ -92,36 +87,9 @@ export class Ec200uModel extends CellularModel {
     } else if (role === 'reset' && heldMs >= 100) this.powerUp('RESET');
   }
 
-  protected onLevel(role: PinRole, active: boolean): void {
-    if (role !== 'wake') return;
-    this.dtrActive = active;
-    if (active && this.life === 'sleep') this.wakeUp('DTR');
-    else if (!active) this.maybeSleep();
-  }
-
   protected wakeByUart(_text: string): void {
     // Assumption (see top): the bytes wake a sleeping module and are lost.
     if (this.life === 'sleep') this.wakeUp('UART');
-  }
-
-  private wakeUp(why: string): void {
-    this.life = 'on';
-    this.setPower('idle');
-    this.ctx.trace.emit('modem', { model: this.spec.name, event: 'wake', why });
-  }
-
-  /** Sleeps when allowed (QSCLK=1, DTR inactive or not wired) and the radio is idle. */
-  private maybeSleep(): void {
-    if (this.life === 'on' && this.qsclk === 1 && (!this.hasDtr || !this.dtrActive) && this.power === 'idle') {
-      this.life = 'sleep';
-      this.setPower('sleep');
-      this.ctx.trace.emit('modem', { model: this.spec.name, event: 'sleep' });
-    }
-  }
-
-  private activity(airtimeMs: number): void {
-    if (this.life === 'sleep') this.wakeUp('radio');
-    this.radio(airtimeMs, false, () => this.maybeSleep());
   }
 
   protected onRegistered(): void {
@@ -158,10 +126,10 @@ export class Ec200uModel extends CellularModel {
   private install(): void {
     const h = this.handlers;
     h['+QSCLK'] = (c, r) => {
-      if (c.kind === 'read') return void r.line(`+QSCLK: ${this.qsclk}`);
+      if (c.kind === 'read') return void r.line(`+QSCLK: ${this.sclk}`);
       const v = Number(c.args[0]);
       if (v !== 0 && v !== 1) cme(50);
-      this.qsclk = v;
+      this.sclk = v;
       this.at(50, () => this.maybeSleep());
     };
     h['+QICSGP'] = (c, r) => {

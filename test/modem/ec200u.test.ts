@@ -325,7 +325,7 @@ describe('EC200U driver ⇄ model', () => {
     expect(h.powerLog.at(-1)).toMatchObject({ component: 'modem', state: 'sleep' });
     await h.run(drv.wake());
     expect(model.life).toBe('on');
-    expect(model.qsclk).toBe(0);
+    expect(model.sclk).toBe(0);
     await h.run(drv.powerOff());
     expect(model.life).toBe('off');
     expect(h.powerLog.at(-1)).toMatchObject({ state: 'off' });
