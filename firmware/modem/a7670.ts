@@ -26,20 +26,11 @@
  */
 import { ChatScript, ChatStep, ModemError, bytesToStr, modemError, parseArgs } from './chat.ts';
 import { INIT_STEPS, Registration, STEP_CGSN, STEP_CIMI, STEP_CSQ, Signal, parseCsq } from './3gpp.ts';
-import { Capabilities, CellularModem, Identity, ModemDriver, ModemOptions, PinSpec } from './common.ts';
+import { CAT1_CAPS, Capabilities, CellularModem, Identity, ModemDriver, ModemOptions, Variants, PinSpec } from './common.ts';
 
-export var A7670_CAPS: Capabilities = {
-  psm: false,
-  edrx: false,
-  rai: false,
-  udp: true,
-  tcp: true,
-  receive: 'read',
-  hexPayload: false,
-  maxPayload: 1460,
-};
+export var A7670_CAPS: Capabilities = CAT1_CAPS;
 
-export var A7670_VARIANTS: { [name: string]: { verified: boolean; note: string } } = {
+export var A7670_VARIANTS: Variants = {
   A7670: { verified: true, note: 'TinyGSM A7672x driver, LilyGO logs; UDP socket form unverified' },
   A7672: { verified: false, note: 'assumed identical to the A7670 (unverified)' },
 };

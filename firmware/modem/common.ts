@@ -30,6 +30,25 @@ export interface Capabilities {
   maxPayload: number;
 }
 
+/**
+ * LTE Cat-1 family (EC200U, A7670): UDP and TCP, notify-then-read receive, binary payloads after a `>`
+ * prompt, 1460-byte sends; PSM/eDRX/RAI unknown on these modules (reference/modems.md), so off.
+ * A model file spreads this in and changes only what differs (design rule 3: families share a base).
+ */
+export var CAT1_CAPS: Capabilities = {
+  psm: false,
+  edrx: false,
+  rai: false,
+  udp: true,
+  tcp: true,
+  receive: 'read',
+  hexPayload: false,
+  maxPayload: 1460,
+};
+
+/** The module variants a driver serves, with how well each is documented. */
+export type Variants = { [name: string]: { verified: boolean; note: string } };
+
 export interface PinSpec {
   /** Espruino pin (D4) or its name ('D4'). */
   pin: any;

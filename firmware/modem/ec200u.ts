@@ -26,21 +26,12 @@
  */
 import { ChatScript, ChatStep, ModemError, bytesToStr, modemError, parseArgs } from './chat.ts';
 import { INIT_STEPS, Registration, STEP_CGSN, STEP_CIMI, STEP_CSQ, Signal, parseCsq } from './3gpp.ts';
-import { Capabilities, CellularModem, Identity, ModemDriver, ModemOptions } from './common.ts';
+import { CAT1_CAPS, Capabilities, CellularModem, Identity, ModemDriver, ModemOptions, Variants } from './common.ts';
 
-export var EC200U_CAPS: Capabilities = {
-  psm: false,
-  edrx: false,
-  rai: false,
-  udp: true,
-  tcp: true,
-  receive: 'read',
-  hexPayload: false,
-  maxPayload: 1460,
-};
+export var EC200U_CAPS: Capabilities = CAT1_CAPS;
 
 /** The variants this driver serves, with how well each is documented. */
-export var EC200U_VARIANTS: { [name: string]: { verified: boolean; note: string } } = {
+export var EC200U_VARIANTS: Variants = {
   EC200U: { verified: true, note: 'EC200U & EG915U TCP/IP Application Note V1.1' },
   EG915U: { verified: true, note: 'EC200U & EG915U TCP/IP Application Note V1.1' },
   EC800N: { verified: false, note: 'assumed to share the EC200U QI* command set (unverified)' },
